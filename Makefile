@@ -1,0 +1,27 @@
+# The two commands of the README: `make gen` and `make test`.
+CARGO ?= cargo
+CFJWT := target/release/cfjwt
+DEMO := --config examples/seed.json --key-file examples/demo.key
+
+.PHONY: gen test deps build check-generated
+
+# Builds cfjwt and writes the example function into generated/.
+gen: build
+	$(CFJWT) gen $(DEMO) -o generated/viewer-request.js
+
+build:
+	$(CARGO) build --release --locked
+
+# Installs what the tests need: njs, the engine CloudFront Functions is built on.
+deps:
+	@command -v njs >/dev/null 2>&1 || { \
+	  echo "installing njs (Debian package) for the tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq njs; }
+
+# Every test: unit, integration (under njs and the bundled engine), and generated/ being current.
+test: deps build check-generated
+	$(CARGO) test --release --locked
+
+check-generated:
+	$(CFJWT) gen $(DEMO) -o generated/viewer-request.js --check
+	$(CFJWT) check generated/viewer-request.js

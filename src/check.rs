@@ -1,0 +1,478 @@
+//! `cfjwt check`: whether CloudFront would accept a function file, generated or hand-edited. The
+//! parser accepts far more than either runtime, so after parsing, a walk over the tree flags
+//! every construct and API the chosen runtime lacks, with its line and column.
+
+use swc_common::{sync::Lrc, BytePos, FileName, SourceMap, Span, Spanned};
+use swc_ecma_ast::*;
+use swc_ecma_parser::{parse_file_as_module, EsSyntax, Syntax};
+use swc_ecma_visit::{Visit, VisitWith};
+
+use crate::cloudfront::{Runtime, WARN_CODE_BYTES};
+
+/// What to check against.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// `None`: the runtime named by the file's marker comment, else cloudfront-js-2.0.
+    pub runtime: Option<Runtime>,
+    /// The size limit in bytes.
+    pub max_bytes: usize,
+}
+
+/// One thing CloudFront would refuse, where it is (1-based line and column).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+/// Globals no CloudFront runtime provides (calling them fails at run time).
+const FORBIDDEN_GLOBALS: &[(&str, &str)] = &[
+    ("eval", "`eval` is not available in CloudFront Functions"),
+    ("Function", "the `Function` constructor is not available in CloudFront Functions"),
+    ("setTimeout", "timers are not available in CloudFront Functions"),
+    ("setInterval", "timers are not available in CloudFront Functions"),
+    ("setImmediate", "timers are not available in CloudFront Functions"),
+    ("clearTimeout", "timers are not available in CloudFront Functions"),
+    ("clearInterval", "timers are not available in CloudFront Functions"),
+    ("process", "`process` is not available in CloudFront Functions"),
+    ("fetch", "network access is not available in CloudFront Functions"),
+    ("XMLHttpRequest", "network access is not available in CloudFront Functions"),
+];
+
+/// Globals that only cloudfront-js-2.0 has.
+const JS2_GLOBALS: &[&str] = &["Buffer", "atob", "btoa", "TextEncoder", "TextDecoder", "Promise"];
+
+/// Methods that only cloudfront-js-1.0 has (byte strings).
+const JS1_METHODS: &[&str] = &["bytesFrom", "toUTF8", "fromUTF8", "toBytes"];
+
+/// Methods that only cloudfront-js-2.0 has.
+const JS2_METHODS: &[&str] = &["replaceAll"];
+
+/// Modules a function may load, per runtime.
+fn modules(runtime: Runtime) -> &'static [&'static str] {
+    match runtime {
+        Runtime::Js1 => &["crypto", "querystring"],
+        Runtime::Js2 => &["crypto", "querystring", "cloudfront"],
+    }
+}
+
+/// Checks a function file's bytes; an empty list means CloudFront would accept it.
+pub fn check_bytes(bytes: &[u8], opts: &Options) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    if bytes.len() > opts.max_bytes {
+        problems.push(Problem {
+            line: 1,
+            column: 1,
+            message: format!(
+                "the file is {} bytes, {} over the {}-byte limit",
+                bytes.len(),
+                bytes.len() - opts.max_bytes,
+                opts.max_bytes
+            ),
+        });
+    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let before = &bytes[..e.valid_up_to()];
+            let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+            let column = before.len() - before.iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1) + 1;
+            problems.push(Problem { line, column, message: "the file is not valid UTF-8".into() });
+            return problems;
+        }
+    };
+    let runtime = opts.runtime.or_else(|| Runtime::from_marker(text)).unwrap_or_default();
+    problems.extend(check_source(text, runtime));
+    problems
+}
+
+/// Size warnings are not problems: CloudFront accepts the file. This says whether to warn.
+pub fn near_limit(bytes: usize) -> bool {
+    bytes > WARN_CODE_BYTES
+}
+
+/// Parses `text` and lists what `runtime` would refuse.
+pub fn check_source(text: &str, runtime: Runtime) -> Vec<Problem> {
+    let cm: Lrc<SourceMap> = Default::default();
+    let fm = cm.new_source_file(Lrc::new(FileName::Anon), text.to_string());
+    let at = |pos: BytePos, message: String| {
+        let loc = cm.lookup_char_pos(pos);
+        Problem { line: loc.line, column: loc.col_display + 1, message }
+    };
+    let mut errors = Vec::new();
+    let parsed = parse_file_as_module(&fm, Syntax::Es(EsSyntax::default()), EsVersion::latest(), None, &mut errors);
+    let mut problems: Vec<Problem> =
+        errors.iter().map(|e| at(e.span().lo, format!("syntax error: {}", e.kind().msg()))).collect();
+    let module = match parsed {
+        Ok(m) => m,
+        Err(e) => {
+            problems.push(at(e.span().lo, format!("syntax error: {}", e.kind().msg())));
+            return problems;
+        }
+    };
+
+    let mut walk = Walk { runtime, found: Vec::new(), fn_depth: 0 };
+    module.visit_with(&mut walk);
+    for (span, message) in walk.found {
+        problems.push(at(span.lo, message));
+    }
+
+    if !has_top_level_handler(&module) {
+        problems.push(Problem {
+            line: 1,
+            column: 1,
+            message: "no top-level `handler` function: CloudFront calls `function handler(event)`".into(),
+        });
+    }
+    problems.sort_by_key(|p| (p.line, p.column));
+    problems
+}
+
+fn has_top_level_handler(module: &Module) -> bool {
+    module.body.iter().any(|item| match item {
+        ModuleItem::Stmt(Stmt::Decl(Decl::Fn(f))) => &*f.ident.sym == "handler",
+        ModuleItem::Stmt(Stmt::Decl(Decl::Var(v))) => v.decls.iter().any(|d| {
+            matches!(&d.name, Pat::Ident(b) if &*b.id.sym == "handler")
+                && matches!(d.init.as_deref(), Some(Expr::Fn(_) | Expr::Arrow(_)))
+        }),
+        _ => false,
+    })
+}
+
+/// The walk over the tree; `found` collects spans and messages.
+struct Walk {
+    runtime: Runtime,
+    found: Vec<(Span, String)>,
+    fn_depth: usize,
+}
+
+impl Walk {
+    fn flag(&mut self, span: Span, message: impl Into<String>) {
+        self.found.push((span, message.into()));
+    }
+
+    fn unsupported(&mut self, span: Span, what: &str) {
+        self.flag(span, format!("{what} is not supported by CloudFront Functions ({})", self.runtime));
+    }
+
+    fn only_in_js2(&mut self, span: Span, what: &str) {
+        if self.runtime == Runtime::Js1 {
+            self.flag(span, format!("{what} is not available in cloudfront-js-1.0 (it is in cloudfront-js-2.0)"));
+        }
+    }
+
+    fn module_allowed(&mut self, span: Span, name: &str) {
+        if !modules(self.runtime).contains(&name) {
+            self.flag(
+                span,
+                format!(
+                    "module `{name}` is not available in {}; only {} can be loaded",
+                    self.runtime,
+                    modules(self.runtime).join(", ")
+                ),
+            );
+        }
+    }
+}
+
+impl Visit for Walk {
+    fn visit_module_decl(&mut self, d: &ModuleDecl) {
+        match d {
+            ModuleDecl::Import(i) => {
+                self.only_in_js2(i.span, "`import`");
+                if self.runtime == Runtime::Js2 {
+                    self.module_allowed(i.src.span, &i.src.value.to_string_lossy());
+                }
+            }
+            other => self.unsupported(other.span(), "`export`"),
+        }
+        d.visit_children_with(self);
+    }
+
+    fn visit_var_decl(&mut self, v: &VarDecl) {
+        match v.kind {
+            VarDeclKind::Var => {}
+            VarDeclKind::Let => self.only_in_js2(v.span, "`let`"),
+            VarDeclKind::Const => self.only_in_js2(v.span, "`const`"),
+        }
+        v.visit_children_with(self);
+    }
+
+    fn visit_function(&mut self, f: &Function) {
+        if f.is_generator {
+            self.unsupported(f.span, "a generator function");
+        }
+        if f.is_async {
+            self.only_in_js2(f.span, "`async`");
+        }
+        for p in &f.params {
+            if let Pat::Assign(a) = &p.pat {
+                self.unsupported(a.span, "a default parameter");
+            }
+        }
+        self.fn_depth += 1;
+        f.visit_children_with(self);
+        self.fn_depth -= 1;
+    }
+
+    fn visit_arrow_expr(&mut self, a: &ArrowExpr) {
+        if a.is_async {
+            self.only_in_js2(a.span, "`async`");
+        }
+        if a.is_generator {
+            self.unsupported(a.span, "a generator function");
+        }
+        for p in &a.params {
+            if let Pat::Assign(asg) = p {
+                self.unsupported(asg.span, "a default parameter");
+            }
+        }
+        self.fn_depth += 1;
+        a.visit_children_with(self);
+        self.fn_depth -= 1;
+    }
+
+    fn visit_await_expr(&mut self, a: &AwaitExpr) {
+        self.only_in_js2(a.span, "`await`");
+        if self.fn_depth == 0 {
+            self.unsupported(a.span, "top-level `await`");
+        }
+        a.visit_children_with(self);
+    }
+
+    fn visit_pat(&mut self, p: &Pat) {
+        match p {
+            Pat::Array(a) => self.unsupported(a.span, "destructuring"),
+            Pat::Object(o) => self.unsupported(o.span, "destructuring"),
+            _ => {}
+        }
+        p.visit_children_with(self);
+    }
+
+    fn visit_assign_target_pat(&mut self, p: &AssignTargetPat) {
+        self.unsupported(p.span(), "destructuring");
+        p.visit_children_with(self);
+    }
+
+    fn visit_expr_or_spread(&mut self, e: &ExprOrSpread) {
+        if let Some(dots) = e.spread {
+            self.unsupported(dots, "spread (`...`)");
+        }
+        e.visit_children_with(self);
+    }
+
+    fn visit_spread_element(&mut self, s: &SpreadElement) {
+        self.unsupported(s.dot3_token, "spread (`...`)");
+        s.visit_children_with(self);
+    }
+
+    fn visit_prop_or_spread(&mut self, p: &PropOrSpread) {
+        match p {
+            PropOrSpread::Spread(s) => self.unsupported(s.dot3_token, "spread (`...`)"),
+            PropOrSpread::Prop(prop) => match &**prop {
+                Prop::Shorthand(i) if self.runtime == Runtime::Js1 => {
+                    self.flag(i.span, "a shorthand property is not ES 5.1 (cloudfront-js-1.0); write `name: name`")
+                }
+                Prop::Method(m) if self.runtime == Runtime::Js1 => {
+                    self.flag(m.function.span, "a method shorthand is not ES 5.1 (cloudfront-js-1.0)")
+                }
+                _ => {}
+            },
+        }
+        p.visit_children_with(self);
+    }
+
+    fn visit_prop_name(&mut self, p: &PropName) {
+        if let PropName::Computed(c) = p {
+            if self.runtime == Runtime::Js1 {
+                self.flag(c.span, "a computed property name is not ES 5.1 (cloudfront-js-1.0)");
+            }
+        }
+        p.visit_children_with(self);
+    }
+
+    fn visit_class(&mut self, c: &Class) {
+        self.unsupported(c.span, "a class");
+        c.visit_children_with(self);
+    }
+
+    fn visit_for_of_stmt(&mut self, f: &ForOfStmt) {
+        self.unsupported(f.span, "`for…of`");
+        f.visit_children_with(self);
+    }
+
+    fn visit_opt_chain_expr(&mut self, o: &OptChainExpr) {
+        self.unsupported(o.span, "optional chaining (`?.`)");
+        o.visit_children_with(self);
+    }
+
+    fn visit_bin_expr(&mut self, b: &BinExpr) {
+        if b.op == BinaryOp::NullishCoalescing {
+            self.unsupported(b.span, "`??`");
+        }
+        b.visit_children_with(self);
+    }
+
+    fn visit_assign_expr(&mut self, a: &AssignExpr) {
+        if matches!(a.op, AssignOp::AndAssign | AssignOp::OrAssign | AssignOp::NullishAssign) {
+            self.unsupported(a.span, "logical assignment (`&&=`, `||=`, `??=`)");
+        }
+        a.visit_children_with(self);
+    }
+
+    fn visit_lit(&mut self, l: &Lit) {
+        if let Lit::BigInt(b) = l {
+            self.unsupported(b.span, "a BigInt literal");
+        }
+        l.visit_children_with(self);
+    }
+
+    fn visit_tagged_tpl(&mut self, t: &TaggedTpl) {
+        self.unsupported(t.span, "a tagged template");
+        t.visit_children_with(self);
+    }
+
+    fn visit_ident(&mut self, id: &Ident) {
+        if let Some((_, message)) = FORBIDDEN_GLOBALS.iter().find(|(name, _)| *name == &*id.sym) {
+            self.flag(id.span, *message);
+        }
+        if JS2_GLOBALS.contains(&&*id.sym) {
+            self.only_in_js2(id.span, &format!("`{}`", id.sym));
+        }
+    }
+
+    fn visit_member_expr(&mut self, m: &MemberExpr) {
+        if let MemberProp::Ident(name) = &m.prop {
+            if JS1_METHODS.contains(&&*name.sym) && self.runtime == Runtime::Js2 {
+                self.flag(
+                    name.span,
+                    format!("`{}` (byte strings) is not available in cloudfront-js-2.0; use Buffer", name.sym),
+                );
+            }
+            if JS2_METHODS.contains(&&*name.sym) {
+                self.only_in_js2(name.span, &format!("`{}`", name.sym));
+            }
+        }
+        m.visit_children_with(self);
+    }
+
+    fn visit_call_expr(&mut self, c: &CallExpr) {
+        if let Callee::Import(i) = &c.callee {
+            self.unsupported(i.span, "dynamic `import()`");
+        }
+        if let Callee::Expr(e) = &c.callee {
+            if matches!(&**e, Expr::Ident(i) if &*i.sym == "require") {
+                match c.args.first().map(|a| &*a.expr) {
+                    Some(Expr::Lit(Lit::Str(s))) => self.module_allowed(s.span, &s.value.to_string_lossy()),
+                    _ => self.flag(c.span, "`require` takes a module name as a string literal"),
+                }
+            }
+            if let Expr::Member(MemberExpr { obj, prop: MemberProp::Ident(p), .. }) = &**e {
+                let is_console_log = matches!(&**obj, Expr::Ident(o) if &*o.sym == "console") && &*p.sym == "log";
+                if is_console_log && c.args.len() > 1 {
+                    self.flag(c.span, "`console.log` prints only its first argument in CloudFront; join the values");
+                }
+            }
+        }
+        c.visit_children_with(self);
+    }
+
+    fn visit_with_stmt(&mut self, w: &WithStmt) {
+        self.unsupported(w.span, "`with`");
+        w.visit_children_with(self);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn messages(code: &str, runtime: Runtime) -> Vec<String> {
+        check_source(code, runtime).into_iter().map(|p| format!("{}:{}: {}", p.line, p.column, p.message)).collect()
+    }
+
+    #[test]
+    fn a_plain_handler_passes_both() {
+        let code = "var crypto = require('crypto');\nfunction handler(event) { return event.request; }\n";
+        assert_eq!(messages(code, Runtime::Js1), Vec::<String>::new());
+        assert_eq!(messages(code, Runtime::Js2), Vec::<String>::new());
+    }
+
+    #[test]
+    fn let_and_const_only_in_2() {
+        let code = "function handler(event) {\n  let a = 1; const b = 2; return event.request;\n}\n";
+        let m = messages(code, Runtime::Js1);
+        assert_eq!(m.len(), 2, "{m:?}");
+        assert!(m[0].starts_with("2:3: `let`"), "{m:?}");
+        assert!(messages(code, Runtime::Js2).is_empty());
+    }
+
+    #[test]
+    fn each_unsupported_construct_is_flagged() {
+        for code in [
+            "var {a} = {};",
+            "var [a] = [];",
+            "f(...x);",
+            "var a = [...x];",
+            "var o = {...x};",
+            "class A {}",
+            "for (var x of y) {}",
+            "function g(a = 1) {}",
+            "a?.b;",
+            "a ?? b;",
+            "function* g() {}",
+            "a ||= b;",
+            "10n;",
+        ] {
+            let full = format!("{code}\nfunction handler(e) {{ return e.request; }}");
+            for rt in Runtime::ALL {
+                assert!(!messages(&full, rt).is_empty(), "{code} passed on {rt}");
+            }
+        }
+    }
+
+    #[test]
+    fn forbidden_apis() {
+        for code in ["eval('1')", "new Function('x')", "setTimeout(f, 1)", "require('fs')", "process.env"] {
+            let full = format!("function handler(e) {{ {code}; return e.request; }}");
+            for rt in Runtime::ALL {
+                assert!(!messages(&full, rt).is_empty(), "{code} passed on {rt}");
+            }
+        }
+    }
+
+    #[test]
+    fn runtime_specific_apis() {
+        let js2 = "import cf from 'cloudfront';\nfunction handler(e) { return Buffer.from(e.request.uri).toString('hex'); }";
+        assert!(messages(js2, Runtime::Js2).is_empty(), "{:?}", messages(js2, Runtime::Js2));
+        assert_eq!(messages(js2, Runtime::Js1).len(), 2);
+        let js1 = "function handler(e) { return String.bytesFrom(e.request.headers['x-a'].value, 'hex'); }";
+        assert!(messages(js1, Runtime::Js1).is_empty());
+        assert_eq!(messages(js1, Runtime::Js2).len(), 1);
+        assert_eq!(messages("import fs from 'fs';\nfunction handler(e) {}", Runtime::Js2).len(), 1);
+    }
+
+    #[test]
+    fn handler_is_required() {
+        let m = messages("function handle(e) { return e.request; }", Runtime::Js2);
+        assert_eq!(m, vec!["1:1: no top-level `handler` function: CloudFront calls `function handler(event)`"]);
+        assert!(messages("var handler = function (e) { return e.request; };", Runtime::Js1).is_empty());
+    }
+
+    #[test]
+    fn syntax_errors_have_positions() {
+        let m = messages("function handler(e) {\n  return e.request\n", Runtime::Js2);
+        assert!(!m.is_empty());
+        assert!(m[0].contains("syntax error"), "{m:?}");
+    }
+
+    #[test]
+    fn size_and_encoding() {
+        let opts = Options { runtime: Some(Runtime::Js2), max_bytes: 10 };
+        let p = check_bytes(b"function handler(e) { return e.request; }", &opts);
+        assert!(p[0].message.contains("over the 10-byte limit"), "{p:?}");
+        let p = check_bytes(b"function handler(e) {}\n\xff", &Options { runtime: None, max_bytes: 100 });
+        assert_eq!(p, vec![Problem { line: 2, column: 1, message: "the file is not valid UTF-8".into() }]);
+    }
+}

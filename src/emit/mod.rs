@@ -1,0 +1,251 @@
+//! From plan to JavaScript: the only module that knows swc's syntax tree. It copies the
+//! templates' trees, picks and fills the fragments each step of the plan needs, tidies the
+//! result and prints it. Every policy value and key enters the tree as a literal node.
+
+mod print;
+mod runtime;
+mod template;
+mod tidy;
+
+use swc_ecma_ast::*;
+use swc_ecma_visit::{VisitMut, VisitMutWith};
+
+use crate::key::Key;
+use crate::plan::{Keys, Plan, Step};
+use crate::policy::{Deny, Presence, Source, UriPattern};
+use template::{array, call, num_lit, plus, str_array, str_lit, undefined, Templates};
+
+/// How the text is printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    /// Short names, no spaces: what CloudFront gets.
+    Minified,
+    /// Template names and indentation: what people read (golden files, `--pretty`).
+    Pretty,
+}
+
+/// The complete function for `plan`, as text.
+pub fn emit(plan: &Plan, style: Style) -> String {
+    let templates = Templates::load();
+    let mut items = runtime::prelude(&templates, plan.runtime);
+    let mut skeleton = templates.function.clone();
+
+    let mut steps = Steps { t: &templates, out: Vec::new(), header_decoded: false, uses_store: false };
+    for step in &plan.steps {
+        steps.add(step);
+    }
+    let uses_store = steps.uses_store;
+    assert!(
+        !uses_store || runtime::has_key_value_store(plan.runtime),
+        "the plan reads the KeyValueStore on {}",
+        plan.runtime
+    );
+    skeleton.visit_mut_with(&mut SpliceSteps(Some(steps.out)));
+    items.extend(skeleton);
+    if uses_store {
+        items.visit_mut_with(&mut MakeHandlerAsync);
+    }
+
+    let (key, keys) = key_values(plan);
+    template::fill_placeholders(&mut items, &[("KEY", key), ("KEYS", keys), ("DENY", deny(&templates, &plan.deny))]);
+    tidy::drop_unused(&mut items);
+    tidy::fold_zero(&mut items);
+    tidy::dot_access(&mut items);
+    if style == Style::Minified {
+        tidy::shorten_names(&mut items);
+    }
+    print::print(items, plan.runtime, style == Style::Minified)
+}
+
+/// Builds the statements of the handler's `checks` block, step by step.
+struct Steps<'t> {
+    t: &'t Templates,
+    out: Vec<Stmt>,
+    header_decoded: bool,
+    uses_store: bool,
+}
+
+impl Steps<'_> {
+    fn push(&mut self, name: &str, fill: &[(&str, Expr)]) {
+        self.out.push(self.t.stmt(name, fill));
+    }
+
+    fn add(&mut self, step: &Step) {
+        match step {
+            Step::Public(patterns) => {
+                let written: Vec<String> = patterns.iter().map(UriPattern::as_written).collect();
+                self.push("public_paths", &[("PATTERNS", str_array(&written))]);
+            }
+            Step::Preflight => self.push("preflight", &[]),
+            Step::TakeToken { sources, strip } => {
+                let chain = self.source_chain(sources, *strip);
+                self.out.push(chain);
+                self.push("well_formed", &[]);
+            }
+            Step::DecodeHeaderFirst => self.decode_header(),
+            Step::Signature(Keys::Embedded { keys, use_kid }) => {
+                if *use_kid {
+                    self.push("signature_kid", &[]);
+                } else if keys.len() == 1 {
+                    self.push("signature_one", &[]);
+                } else {
+                    self.push("signature_any", &[]);
+                }
+            }
+            Step::Signature(Keys::Store { name }) => {
+                self.uses_store = true;
+                self.push("store_kid", &[]);
+                let prefix = format!("{name}:");
+                self.push("signature_store", &[("NAME", str_lit(name)), ("PREFIX", str_lit(&prefix))]);
+            }
+            Step::Header => {
+                self.decode_header();
+                self.push("header", &[]);
+            }
+            Step::Payload => self.push("payload", &[]),
+            Step::Exp { presence, leeway } => {
+                let name = match presence {
+                    Presence::Required => "exp_required",
+                    Presence::Optional => "exp_optional",
+                };
+                self.push(name, &[("LEEWAY", num_lit(*leeway as f64))]);
+            }
+            Step::Nbf { presence, leeway } => {
+                let name = match presence {
+                    Presence::Required => "nbf_required",
+                    Presence::Optional => "nbf_optional",
+                };
+                self.push(name, &[("LEEWAY", num_lit(*leeway as f64))]);
+            }
+            Step::MaxAge { max_age, leeway } => {
+                let oldest = *max_age as f64 + *leeway as f64;
+                self.push("max_age", &[("OLDEST", num_lit(oldest)), ("LEEWAY", num_lit(*leeway as f64))]);
+            }
+            Step::Iss(list) if list.len() == 1 => self.push("iss_one", &[("ISSUER", str_lit(&list[0]))]),
+            Step::Iss(list) => self.push("iss_any", &[("ISSUERS", str_array(list))]),
+            Step::Aud(list) => self.push("aud", &[("AUDIENCES", str_array(list))]),
+            Step::Scope(claim) => self.push("scope", &[("CLAIM", str_lit(claim))]),
+        }
+    }
+
+    fn decode_header(&mut self) {
+        if !self.header_decoded {
+            self.push("header_decode", &[]);
+            self.header_decoded = true;
+        }
+    }
+
+    /// `if (found = SOURCE1) ...; else if (found = SOURCE2) ...; else break checks;`
+    fn source_chain(&self, sources: &[Source], strip: bool) -> Stmt {
+        let mut chain = self.t.stmt("no_token", &[]);
+        for source in sources.iter().rev() {
+            let (fragment, name) = match source {
+                Source::Query(n) => ("source_query", n),
+                Source::Header(n) => ("source_header", n),
+                Source::Cookie(n) => ("source_cookie", n),
+            };
+            let object = self.t.expr(fragment, &[]);
+            let pattern = if source.is_bearer() { "BEARER" } else { "TOKEN" };
+            let take = if strip { "take_strip" } else { "take" };
+            let mut stmt = self.t.stmt(take, &[("SOURCE", object), ("NAME", str_lit(name)), ("PATTERN", ident(pattern))]);
+            match &mut stmt {
+                Stmt::If(if_stmt) => if_stmt.alt = Some(Box::new(chain)),
+                other => panic!("templates/steps.js: `{take}` is not an if statement: {other:?}"),
+            }
+            chain = stmt;
+        }
+        chain
+    }
+}
+
+/// The values of `$KEY` (one key) and `$KEYS` (`[kid, secret, ...]`).
+fn key_values(plan: &Plan) -> (Expr, Expr) {
+    let keys = plan.steps.iter().find_map(|s| match s {
+        Step::Signature(Keys::Embedded { keys, .. }) => Some(keys.as_slice()),
+        _ => None,
+    });
+    let Some(keys) = keys else {
+        return (undefined(), undefined());
+    };
+    let one = keys.first().map(secret_literal).unwrap_or_else(undefined);
+    let mut all = Vec::with_capacity(keys.len() * 2);
+    for key in keys {
+        all.push(key.id.as_deref().map(str_lit).unwrap_or_else(undefined));
+        all.push(secret_literal(key));
+    }
+    (one, array(all))
+}
+
+/// A secret as a string literal when its bytes are UTF-8 text (HMAC keys a string by its UTF-8
+/// bytes in both runtimes), otherwise as `bytes("<hex>")`.
+fn secret_literal(key: &Key) -> Expr {
+    match std::str::from_utf8(key.secret.expose()) {
+        Ok(text) => str_lit(text),
+        Err(_) => call("bytes", vec![str_lit(&hex::encode(key.secret.expose()))]),
+    }
+}
+
+/// The response for a denied request.
+fn deny(t: &Templates, deny: &Deny) -> Expr {
+    match deny {
+        Deny::Status(401) => t.expr("unauthorized", &[]),
+        Deny::Status(code) => {
+            let description = match code {
+                403 => "Forbidden",
+                404 => "Not Found",
+                _ => "Unauthorized",
+            };
+            t.expr("status", &[("STATUS", num_lit(*code as f64)), ("DESCRIPTION", str_lit(description))])
+        }
+        Deny::Redirect(url) => {
+            let mut location: Option<Expr> = None;
+            for (i, part) in url.split("{uri}").enumerate() {
+                let mut add = |e: Expr| location = Some(match location.take() {
+                    None => e,
+                    Some(l) => plus(l, e),
+                });
+                if i > 0 {
+                    add(t.expr("encoded_uri", &[]));
+                }
+                if !part.is_empty() {
+                    add(str_lit(part));
+                }
+            }
+            let location = location.unwrap_or_else(|| str_lit(url));
+            t.expr("redirect", &[("LOCATION", location)])
+        }
+    }
+}
+
+fn ident(name: &str) -> Expr {
+    Expr::Ident(Ident::new_no_ctxt(name.into(), swc_common::DUMMY_SP))
+}
+
+/// Replaces the statement `$STEPS;` of the skeleton with the steps.
+struct SpliceSteps(Option<Vec<Stmt>>);
+
+impl VisitMut for SpliceSteps {
+    fn visit_mut_stmts(&mut self, stmts: &mut Vec<Stmt>) {
+        let at = stmts.iter().position(|s| match s {
+            Stmt::Expr(ExprStmt { expr, .. }) => matches!(&**expr, Expr::Ident(i) if &*i.sym == "$STEPS"),
+            _ => false,
+        });
+        if let Some(at) = at {
+            let steps = self.0.take().expect("templates/function.js has one `$STEPS;`");
+            stmts.splice(at..=at, steps);
+        } else {
+            stmts.visit_mut_children_with(self);
+        }
+    }
+}
+
+/// Makes `handler` an async function, for `await` on the KeyValueStore.
+struct MakeHandlerAsync;
+
+impl VisitMut for MakeHandlerAsync {
+    fn visit_mut_fn_decl(&mut self, f: &mut FnDecl) {
+        if &*f.ident.sym == "handler" {
+            f.function.is_async = true;
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! Makes a filled-in tree small without changing what it does: drops declarations nothing uses,
+//! folds the `x + 0` a zero leeway leaves behind, and (when minifying) gives every local name
+//! a short one. Each pass is exact for the code cfjwt generates: templates declare each name
+//! once at the top level, and renaming is one-to-one, so scoping is unchanged.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use swc_atoms::Atom;
+use swc_ecma_ast::*;
+use swc_ecma_visit::{Visit, VisitMut, VisitMutWith, VisitWith};
+
+/// The name CloudFront calls; never renamed or dropped.
+const ENTRY: &str = "handler";
+
+/// Drops top-level functions, variables and imports that nothing else refers to, until none is left.
+pub fn drop_unused(items: &mut Vec<ModuleItem>) {
+    loop {
+        let mut used = BTreeSet::new();
+        for item in items.iter() {
+            collect_uses(item, &mut used);
+        }
+        let before = items.len();
+        items.retain_mut(|item| keep(item, &used));
+        if items.len() == before {
+            break;
+        }
+    }
+}
+
+/// Records the identifiers `item` refers to, leaving out the name(s) it declares itself.
+fn collect_uses(item: &ModuleItem, used: &mut BTreeSet<Atom>) {
+    let mut uses = Uses(used);
+    match item {
+        ModuleItem::Stmt(Stmt::Decl(Decl::Fn(f))) => f.function.visit_with(&mut uses),
+        ModuleItem::Stmt(Stmt::Decl(Decl::Var(v))) => {
+            for d in &v.decls {
+                d.init.visit_with(&mut uses);
+            }
+        }
+        ModuleItem::ModuleDecl(ModuleDecl::Import(_)) => {}
+        other => other.visit_with(&mut uses),
+    }
+}
+
+struct Uses<'a>(&'a mut BTreeSet<Atom>);
+
+impl Visit for Uses<'_> {
+    fn visit_ident(&mut self, id: &Ident) {
+        self.0.insert(id.sym.clone());
+    }
+}
+
+fn keep(item: &mut ModuleItem, used: &BTreeSet<Atom>) -> bool {
+    match item {
+        ModuleItem::Stmt(Stmt::Decl(Decl::Fn(f))) => &*f.ident.sym == ENTRY || used.contains(&f.ident.sym),
+        ModuleItem::Stmt(Stmt::Decl(Decl::Var(v))) => {
+            v.decls.retain(|d| match &d.name {
+                Pat::Ident(b) => used.contains(&b.id.sym),
+                _ => true,
+            });
+            !v.decls.is_empty()
+        }
+        ModuleItem::ModuleDecl(ModuleDecl::Import(i)) => i.specifiers.iter().any(|s| match s {
+            ImportSpecifier::Default(d) => used.contains(&d.local.sym),
+            ImportSpecifier::Named(n) => used.contains(&n.local.sym),
+            ImportSpecifier::Namespace(n) => used.contains(&n.local.sym),
+        }),
+        _ => true,
+    }
+}
+
+/// Folds `x + 0` and `x - 0` to `x`. Only numbers are ever added to a placeholder in the
+/// templates (`payload.exp + $LEEWAY`), so the fold is exact.
+pub fn fold_zero(items: &mut Vec<ModuleItem>) {
+    items.visit_mut_with(&mut FoldZero);
+}
+
+struct FoldZero;
+
+impl VisitMut for FoldZero {
+    fn visit_mut_expr(&mut self, expr: &mut Expr) {
+        expr.visit_mut_children_with(self);
+        if let Expr::Bin(BinExpr { op: BinaryOp::Add | BinaryOp::Sub, left, right, .. }) = expr {
+            if matches!(&**right, Expr::Lit(Lit::Num(Number { value, .. })) if *value == 0.0) {
+                *expr = (**left).clone();
+            }
+        }
+    }
+}
+
+/// Gives every declared name (variables, functions, parameters, labels, imports) a short one,
+/// the most used names first. Names the code uses without declaring (`JSON`, `Buffer`, ...) and
+/// `handler` keep theirs, and no short name equals one of them.
+pub fn shorten_names(items: &mut Vec<ModuleItem>) {
+    let mut declared = Declared::default();
+    items.visit_with(&mut declared);
+    let mut counts: BTreeMap<Atom, usize> = BTreeMap::new();
+    items.visit_with(&mut Count(&mut counts));
+    let free: BTreeSet<Atom> = counts.keys().filter(|n| !declared.0.contains(*n)).cloned().collect();
+
+    let mut names: Vec<(Atom, usize)> = declared
+        .0
+        .iter()
+        .filter(|n| &***n != ENTRY)
+        .map(|n| (n.clone(), counts.get(n).copied().unwrap_or(0)))
+        .collect();
+    // Most used first; ties broken by name so the output is deterministic.
+    names.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+
+    let mut short = ShortNames::default();
+    let mut map = BTreeMap::new();
+    for (name, _) in names {
+        let new = loop {
+            let candidate = short.next();
+            if !free.contains(&Atom::from(candidate.as_str())) && candidate != ENTRY {
+                break candidate;
+            }
+        };
+        map.insert(name, Atom::from(new));
+    }
+    items.visit_mut_with(&mut Rename(&map));
+}
+
+#[derive(Default)]
+struct Declared(BTreeSet<Atom>);
+
+impl Visit for Declared {
+    fn visit_binding_ident(&mut self, b: &BindingIdent) {
+        self.0.insert(b.id.sym.clone());
+    }
+    fn visit_fn_decl(&mut self, f: &FnDecl) {
+        self.0.insert(f.ident.sym.clone());
+        f.visit_children_with(self);
+    }
+    fn visit_labeled_stmt(&mut self, l: &LabeledStmt) {
+        self.0.insert(l.label.sym.clone());
+        l.visit_children_with(self);
+    }
+    fn visit_import_default_specifier(&mut self, s: &ImportDefaultSpecifier) {
+        self.0.insert(s.local.sym.clone());
+    }
+}
+
+struct Count<'a>(&'a mut BTreeMap<Atom, usize>);
+
+impl Visit for Count<'_> {
+    fn visit_ident(&mut self, id: &Ident) {
+        *self.0.entry(id.sym.clone()).or_default() += 1;
+    }
+}
+
+struct Rename<'a>(&'a BTreeMap<Atom, Atom>);
+
+impl VisitMut for Rename<'_> {
+    fn visit_mut_ident(&mut self, id: &mut Ident) {
+        if let Some(new) = self.0.get(&id.sym) {
+            id.sym = new.clone();
+        }
+    }
+}
+
+/// a, b, ..., Z, $, _, then two characters, skipping reserved words.
+#[derive(Default)]
+struct ShortNames(usize);
+
+impl ShortNames {
+    fn next(&mut self) -> String {
+        const FIRST: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ$_";
+        const REST: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ$_0123456789";
+        loop {
+            let mut n = self.0;
+            self.0 += 1;
+            let mut name = String::new();
+            name.push(FIRST[n % FIRST.len()] as char);
+            n /= FIRST.len();
+            while n > 0 {
+                n -= 1;
+                name.push(REST[n % REST.len()] as char);
+                n /= REST.len();
+            }
+            if !matches!(name.as_str(), "do" | "if" | "in" | "for" | "let" | "new" | "try" | "var" | "int") {
+                return name;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_names_are_unique_and_skip_keywords() {
+        let mut s = ShortNames::default();
+        let names: Vec<String> = (0..5000).map(|_| s.next()).collect();
+        let set: BTreeSet<&String> = names.iter().collect();
+        assert_eq!(set.len(), names.len());
+        assert_eq!(names[0], "a");
+        assert!(!names.iter().any(|n| n == "do" || n == "if" || n == "in"));
+    }
+}
+
+/// Writes `object["name"]` as `object.name` where the name is a plain identifier.
+pub fn dot_access(items: &mut Vec<ModuleItem>) {
+    items.visit_mut_with(&mut DotAccess);
+}
+
+struct DotAccess;
+
+impl VisitMut for DotAccess {
+    fn visit_mut_member_prop(&mut self, prop: &mut MemberProp) {
+        prop.visit_mut_children_with(self);
+        if let MemberProp::Computed(ComputedPropName { expr, .. }) = prop {
+            if let Expr::Lit(Lit::Str(s)) = &**expr {
+                if let Some(name) = s.value.as_str().filter(|n| is_plain_identifier(n)) {
+                    *prop = MemberProp::Ident(IdentName::new(name.into(), swc_common::DUMMY_SP));
+                }
+            }
+        }
+    }
+}
+
+fn is_plain_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_' || c == '$')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+}

@@ -1,0 +1,85 @@
+//! `cfjwt gen` without the command line: policy and keys in, function text out, refused when
+//! CloudFront would refuse it for size.
+
+use crate::cloudfront::{MAX_CODE_BYTES, WARN_CODE_BYTES};
+use crate::emit::{self, Style};
+use crate::key::Key;
+use crate::plan::Plan;
+use crate::policy::{KeySource, Policy};
+
+/// Why no function was generated.
+#[derive(Debug, thiserror::Error)]
+pub enum GenError {
+    #[error("the function would be {bytes} bytes, {over} over CloudFront's {MAX_CODE_BYTES}-byte limit; shorten the policy's lists")]
+    TooLarge { bytes: usize, over: usize },
+    #[error("the policy reads the key from the KeyValueStore (`key.kvs`), so no key may be embedded; drop --key-file/--key-env")]
+    KeysWithStore,
+    #[error("no key given: pass --key-file [KID=]PATH or --key-env [KID=]VAR, or read the key from the KeyValueStore with \"key\": {{\"kvs\": NAME}}")]
+    NoKey,
+}
+
+/// A generated function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Generated {
+    pub code: String,
+}
+
+impl Generated {
+    /// Size in bytes, as CloudFront counts it.
+    pub fn bytes(&self) -> usize {
+        self.code.len()
+    }
+
+    /// Whether the size is close enough to the limit to warn.
+    pub fn near_limit(&self) -> bool {
+        self.bytes() > WARN_CODE_BYTES
+    }
+
+    /// `812 bytes, 8% of the 10,240-byte limit`.
+    pub fn summary(&self) -> String {
+        let percent = (self.bytes() * 100).div_ceil(MAX_CODE_BYTES);
+        format!("{} bytes, {}% of the 10,240-byte limit", group_thousands(self.bytes()), percent)
+    }
+}
+
+fn group_thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Generates the function for a policy and its keys (none when the key is in the KeyValueStore).
+pub fn generate(policy: &Policy, keys: Vec<Key>, style: Style) -> Result<Generated, GenError> {
+    match (&policy.key, keys.is_empty()) {
+        (KeySource::Store(_), false) => return Err(GenError::KeysWithStore),
+        (KeySource::Embedded, true) => return Err(GenError::NoKey),
+        _ => {}
+    }
+    let plan = Plan::new(policy, keys);
+    let code = emit::emit(&plan, style);
+    let generated = Generated { code };
+    if generated.bytes() > MAX_CODE_BYTES {
+        return Err(GenError::TooLarge { bytes: generated.bytes(), over: generated.bytes() - MAX_CODE_BYTES });
+    }
+    Ok(generated)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_reads_like_the_spec() {
+        let g = Generated { code: "x".repeat(812) };
+        assert_eq!(g.summary(), "812 bytes, 8% of the 10,240-byte limit");
+        let g = Generated { code: "x".repeat(10_100) };
+        assert_eq!(g.summary(), "10,100 bytes, 99% of the 10,240-byte limit");
+        assert!(g.near_limit());
+    }
+}

@@ -1,0 +1,164 @@
+//! The validated policy: what the generated function must decide, with every default filled in.
+//! `load` reads a policy file, `raw` is its serde shape, `validate` turns one into the other and
+//! is the only place that knows the defaults and the allowed ranges.
+
+mod raw;
+mod validate;
+
+use std::path::{Path, PathBuf};
+
+use crate::cloudfront::Runtime;
+
+pub use validate::validate;
+
+/// Where the token may be found in a viewer request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// `query:NAME`: a query-string parameter holding the bare token.
+    Query(String),
+    /// `header:NAME` (lower case): a header holding the bare token, or for `authorization`,
+    /// `Bearer <token>`.
+    Header(String),
+    /// `cookie:NAME`: a cookie holding the bare token.
+    Cookie(String),
+}
+
+impl Source {
+    /// The name of the parameter, header or cookie.
+    pub fn name(&self) -> &str {
+        match self {
+            Source::Query(n) | Source::Header(n) | Source::Cookie(n) => n,
+        }
+    }
+
+    /// True for the `authorization` header, whose value is `Bearer <token>`.
+    pub fn is_bearer(&self) -> bool {
+        matches!(self, Source::Header(n) if n == "authorization")
+    }
+}
+
+/// Whether a time claim must be present.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Presence {
+    /// Missing denies.
+    Required,
+    /// Checked when present.
+    Optional,
+}
+
+/// A URI pattern: an exact path, or a prefix when written with a trailing `*`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UriPattern {
+    Exact(String),
+    Prefix(String),
+}
+
+impl UriPattern {
+    /// The pattern as written in the policy (`/public/*`).
+    pub fn as_written(&self) -> String {
+        match self {
+            UriPattern::Exact(p) => p.clone(),
+            UriPattern::Prefix(p) => format!("{p}*"),
+        }
+    }
+}
+
+/// Where the function finds the HMAC secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeySource {
+    /// The secrets given to `gen` are written into the code.
+    Embedded,
+    /// Read at run time from the distribution's KeyValueStore under this name (runtime 2.0).
+    Store(String),
+}
+
+/// What a denied request gets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Deny {
+    /// A bare status (401, 403 or 404); 401 carries `www-authenticate: Bearer`.
+    Status(u16),
+    /// A 302 to this URL, `{uri}` replaced by the URL-encoded request URI.
+    Redirect(String),
+}
+
+/// Claim checks beyond the signature and header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Claims {
+    /// Defaults to required.
+    pub exp: Presence,
+    /// Defaults to optional.
+    pub nbf: Presence,
+    /// Seconds of clock skew allowed on exp, nbf and iat, 0 to 300. Defaults to 0.
+    pub leeway: u32,
+    /// When set, `iat` is required and may be at most this many seconds old.
+    pub max_age: Option<u64>,
+    /// When non-empty, `iss` must equal one of these.
+    pub iss: Vec<String>,
+    /// When non-empty, `aud` must contain one of these.
+    pub aud: Vec<String>,
+    /// The name of the claim listing the URI patterns a token grants.
+    pub scope: Option<String>,
+}
+
+/// A validated policy: every field has its value, defaults filled in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Policy {
+    /// Defaults to `cloudfront-js-2.0`.
+    pub runtime: Runtime,
+    /// Defaults to embedded.
+    pub key: KeySource,
+    /// Ordered; the first present source is the only one read. Defaults to `query:jwt`.
+    pub sources: Vec<Source>,
+    /// Remove the token from its source before the request goes on. Defaults to true.
+    pub strip: bool,
+    pub claims: Claims,
+    /// URIs served without any token check. Defaults to none.
+    pub public: Vec<UriPattern>,
+    /// Let CORS preflights through without a token. Defaults to false.
+    pub preflight: bool,
+    /// Defaults to a 401.
+    pub deny: Deny,
+}
+
+/// A policy file that cannot be used, with the file, the JSON path of the field and the reason.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    #[error("{file}: cannot read the policy file: {source}")]
+    Read {
+        file: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{file}:{line}:{column}: the policy is not valid JSON: {message}")]
+    Syntax {
+        file: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{file}: {path}: {message}")]
+    Field {
+        file: PathBuf,
+        path: String,
+        message: String,
+    },
+}
+
+/// Reads and validates a policy file.
+pub fn load(file: &Path) -> Result<Policy, PolicyError> {
+    let text = std::fs::read_to_string(file).map_err(|source| PolicyError::Read {
+        file: file.to_owned(),
+        source,
+    })?;
+    parse(&text, file)
+}
+
+/// Parses and validates policy text; `file` only names it in errors.
+pub fn parse(text: &str, file: &Path) -> Result<Policy, PolicyError> {
+    let raw = validate::deserialize(text, file)?;
+    validate(raw).map_err(|e| PolicyError::Field {
+        file: file.to_owned(),
+        path: e.path,
+        message: e.message,
+    })
+}

@@ -1,0 +1,367 @@
+//! Turns a `RawPolicy` into a `Policy`: fills in the safe defaults and refuses, with the JSON path
+//! of the field, every value the generated function could not honour.
+
+use std::path::Path;
+
+use super::raw::{OneOrMany, RawClaims, RawDeny, RawPolicy};
+use super::{Claims, Deny, KeySource, Policy, PolicyError, Presence, Source, UriPattern};
+use crate::cloudfront::Runtime;
+
+/// The largest `claims.leeway` accepted, in seconds.
+pub const MAX_LEEWAY: i64 = 300;
+
+/// Names every JavaScript object already answers to: a token source with one of these names
+/// would find the inherited property when the request lacks it.
+const OBJECT_PROTOTYPE_NAMES: &[&str] = &[
+    "__proto__",
+    "__defineGetter__",
+    "__defineSetter__",
+    "__lookupGetter__",
+    "__lookupSetter__",
+    "constructor",
+    "hasOwnProperty",
+    "isPrototypeOf",
+    "propertyIsEnumerable",
+    "toLocaleString",
+    "toString",
+    "valueOf",
+];
+
+/// A field that cannot be used: its JSON path and why.
+#[derive(Debug, PartialEq, Eq)]
+pub struct FieldError {
+    pub path: String,
+    pub message: String,
+}
+
+fn err<T>(path: impl Into<String>, message: impl Into<String>) -> Result<T, FieldError> {
+    Err(FieldError {
+        path: path.into(),
+        message: message.into(),
+    })
+}
+
+/// Parses policy text into its raw shape, naming the field of any type error.
+pub(super) fn deserialize(text: &str, file: &Path) -> Result<RawPolicy, PolicyError> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let raw: RawPolicy = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        json_error(inner, path, file)
+    })?;
+    de.end().map_err(|e| json_error(e, String::new(), file))?;
+    Ok(raw)
+}
+
+fn json_error(e: serde_json::Error, path: String, file: &Path) -> PolicyError {
+    use serde_json::error::Category;
+    match e.classify() {
+        Category::Data => {
+            // serde_json appends " at line L column C" to data errors; the path says it better.
+            let text = e.to_string();
+            let message = match text.rfind(" at line ") {
+                Some(i) => text[..i].to_string(),
+                None => text,
+            };
+            PolicyError::Field {
+                file: file.to_owned(),
+                path: if path.is_empty() || path == "." { "(top level)".into() } else { path },
+                message,
+            }
+        }
+        _ => {
+            let text = e.to_string();
+            let message = match text.rfind(" at line ") {
+                Some(i) => text[..i].to_string(),
+                None => text,
+            };
+            PolicyError::Syntax {
+                file: file.to_owned(),
+                line: e.line(),
+                column: e.column(),
+                message,
+            }
+        }
+    }
+}
+
+/// Fills in defaults and checks every value; the first problem found is returned.
+pub fn validate(raw: RawPolicy) -> Result<Policy, FieldError> {
+    let runtime = match raw.runtime.as_deref() {
+        None => Runtime::default(),
+        Some(name) => match name.parse::<Runtime>() {
+            Ok(r) => r,
+            Err(_) => {
+                return err(
+                    "runtime",
+                    format!("`{name}` is not a CloudFront runtime; use cloudfront-js-1.0 or cloudfront-js-2.0"),
+                )
+            }
+        },
+    };
+
+    let key = match raw.key.and_then(|k| k.kvs) {
+        None => KeySource::Embedded,
+        Some(name) => {
+            if runtime == Runtime::Js1 {
+                return err(
+                    "key.kvs",
+                    "the KeyValueStore needs runtime cloudfront-js-2.0; set \"runtime\": \"cloudfront-js-2.0\" or embed the key",
+                );
+            }
+            if name.is_empty() || name.len() > 512 {
+                return err("key.kvs", "a KeyValueStore key name must be 1 to 512 bytes long");
+            }
+            KeySource::Store(name)
+        }
+    };
+
+    let token = raw.token.unwrap_or_default();
+    let sources = match token.from {
+        None => vec![Source::Query("jwt".into())],
+        Some(list) if list.is_empty() => {
+            return err("token.from", "the list is empty; name at least one source such as \"query:jwt\"")
+        }
+        Some(list) => {
+            let mut sources = Vec::with_capacity(list.len());
+            for (i, text) in list.iter().enumerate() {
+                let source = parse_source(text).map_err(|message| FieldError {
+                    path: format!("token.from[{i}]"),
+                    message,
+                })?;
+                if sources.contains(&source) {
+                    return err(format!("token.from[{i}]"), format!("`{text}` is listed twice"));
+                }
+                sources.push(source);
+            }
+            sources
+        }
+    };
+
+    let claims = validate_claims(raw.claims.unwrap_or_default())?;
+
+    let public = match raw.public {
+        None => Vec::new(),
+        Some(list) => list
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                parse_pattern(p).map_err(|message| FieldError {
+                    path: format!("public[{i}]"),
+                    message,
+                })
+            })
+            .collect::<Result<_, _>>()?,
+    };
+
+    let deny = match raw.deny {
+        None => Deny::Status(401),
+        Some(d) => validate_deny(d)?,
+    };
+
+    Ok(Policy {
+        runtime,
+        key,
+        sources,
+        strip: token.strip.unwrap_or(true),
+        claims,
+        public,
+        preflight: raw.preflight.unwrap_or(false),
+        deny,
+    })
+}
+
+fn validate_claims(raw: RawClaims) -> Result<Claims, FieldError> {
+    let presence = |field: &str, value: Option<String>, default: Presence| match value.as_deref() {
+        None => Ok(default),
+        Some("required") => Ok(Presence::Required),
+        Some("optional") => Ok(Presence::Optional),
+        Some(other) => err(
+            format!("claims.{field}"),
+            format!("`{other}` is not allowed; use \"required\" or \"optional\""),
+        ),
+    };
+    let leeway = match raw.leeway {
+        None => 0,
+        Some(n) if (0..=MAX_LEEWAY).contains(&n) => n as u32,
+        Some(n) => return err("claims.leeway", format!("{n} is out of range; allowed: 0 to {MAX_LEEWAY} seconds")),
+    };
+    let max_age = match raw.max_age {
+        None => None,
+        Some(n) if n > 0 => Some(n as u64),
+        Some(n) => return err("claims.max_age", format!("{n} is out of range; use a number of seconds above 0")),
+    };
+    let scope = match raw.scope {
+        None => None,
+        Some(s) if s.is_empty() => return err("claims.scope", "the claim name is empty"),
+        Some(s) => Some(s),
+    };
+    Ok(Claims {
+        exp: presence("exp", raw.exp, Presence::Required)?,
+        nbf: presence("nbf", raw.nbf, Presence::Optional)?,
+        leeway,
+        max_age,
+        iss: one_or_many("claims.iss", raw.iss)?,
+        aud: one_or_many("claims.aud", raw.aud)?,
+        scope,
+    })
+}
+
+fn one_or_many(path: &str, value: Option<OneOrMany>) -> Result<Vec<String>, FieldError> {
+    let list = match value {
+        None => return Ok(Vec::new()),
+        Some(OneOrMany::One(s)) => vec![s],
+        Some(OneOrMany::Many(list)) => list,
+    };
+    if list.is_empty() {
+        return err(path, "the list is empty; give at least one value, or leave the field out");
+    }
+    for (i, s) in list.iter().enumerate() {
+        if s.is_empty() {
+            return err(format!("{path}[{i}]"), "the value is empty");
+        }
+    }
+    Ok(list)
+}
+
+fn validate_deny(raw: RawDeny) -> Result<Deny, FieldError> {
+    match (raw.status, raw.redirect) {
+        (Some(_), Some(_)) => err("deny", "give either \"status\" or \"redirect\", not both"),
+        (None, None) => err("deny", "give \"status\" (401, 403 or 404) or \"redirect\" (a URL)"),
+        (Some(s), None) => match s {
+            401 | 403 | 404 => Ok(Deny::Status(s as u16)),
+            _ => err("deny.status", format!("{s} is not allowed; use 401, 403 or 404")),
+        },
+        (None, Some(url)) => {
+            let ok_start = url.starts_with("https://") || url.starts_with("http://") || url.starts_with('/');
+            if !ok_start || url.chars().any(|c| c.is_control() || c.is_whitespace()) {
+                return err(
+                    "deny.redirect",
+                    "use an absolute http(s) URL or a path starting with `/`, without spaces",
+                );
+            }
+            Ok(Deny::Redirect(url))
+        }
+    }
+}
+
+/// `query:NAME`, `header:NAME` or `cookie:NAME`.
+fn parse_source(text: &str) -> Result<Source, String> {
+    let Some((kind, name)) = text.split_once(':') else {
+        return Err(format!("`{text}` is not a source; write query:NAME, header:NAME or cookie:NAME"));
+    };
+    if name.is_empty() {
+        return Err(format!("`{text}` names no {kind}"));
+    }
+    if OBJECT_PROTOTYPE_NAMES.contains(&name) {
+        return Err(format!("`{name}` is a name every JavaScript object has; choose another name"));
+    }
+    let is_token_char = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    match kind {
+        "query" => {
+            if name.chars().any(|c| c.is_control() || c.is_whitespace() || "&=#%+".contains(c)) {
+                return Err(format!("`{name}` is not a valid query parameter name (no spaces, &, =, #, % or +)"));
+            }
+            Ok(Source::Query(name.into()))
+        }
+        "header" => {
+            if !name.chars().all(is_token_char) {
+                return Err(format!("`{name}` is not a valid header name"));
+            }
+            if name.chars().any(|c| c.is_ascii_uppercase()) {
+                return Err(format!(
+                    "CloudFront gives header names in lower case; write `header:{}`",
+                    name.to_ascii_lowercase()
+                ));
+            }
+            Ok(Source::Header(name.into()))
+        }
+        "cookie" => {
+            if !name.chars().all(is_token_char) {
+                return Err(format!("`{name}` is not a valid cookie name"));
+            }
+            Ok(Source::Cookie(name.into()))
+        }
+        _ => Err(format!("`{kind}` is not a source kind; use query, header or cookie")),
+    }
+}
+
+/// An exact path, or a prefix ending in `*`.
+pub fn parse_pattern(text: &str) -> Result<UriPattern, String> {
+    if !text.starts_with('/') {
+        return Err(format!("`{text}` does not start with `/`"));
+    }
+    if text.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(format!("`{text}` contains spaces or control characters"));
+    }
+    match text.find('*') {
+        None => Ok(UriPattern::Exact(text.into())),
+        Some(i) if i == text.len() - 1 => Ok(UriPattern::Prefix(text[..i].into())),
+        Some(_) => Err(format!("`{text}` has a `*` before its end; `*` may only end a pattern")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(json: &str) -> Result<Policy, String> {
+        super::super::parse(json, Path::new("p.json")).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn empty_policy_gets_safe_defaults() {
+        let p = policy("{}").unwrap();
+        assert_eq!(p.runtime, Runtime::Js2);
+        assert_eq!(p.sources, vec![Source::Query("jwt".into())]);
+        assert!(p.strip);
+        assert_eq!(p.claims.exp, Presence::Required);
+        assert_eq!(p.claims.nbf, Presence::Optional);
+        assert_eq!(p.claims.leeway, 0);
+        assert_eq!(p.deny, Deny::Status(401));
+        assert_eq!(p.key, KeySource::Embedded);
+        assert!(!p.preflight);
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let e = policy(r#"{"claims": {"leeway": 301}}"#).unwrap_err();
+        assert_eq!(e, "p.json: claims.leeway: 301 is out of range; allowed: 0 to 300 seconds");
+        let e = policy(r#"{"claims": {"leeway": "30"}}"#).unwrap_err();
+        assert!(e.starts_with("p.json: claims.leeway: invalid type: string"), "{e}");
+        let e = policy(r#"{"token": {"from": ["query:jwt", "header:X-Token"]}}"#).unwrap_err();
+        assert!(e.starts_with("p.json: token.from[1]: "), "{e}");
+        let e = policy(r#"{"claims": {"leway": 3}}"#).unwrap_err();
+        assert!(e.contains("unknown field `leway`"), "{e}");
+    }
+
+    #[test]
+    fn syntax_errors_give_line_and_column() {
+        let e = policy("{\n  \"runtime\": }").unwrap_err();
+        assert!(e.starts_with("p.json:2:14: the policy is not valid JSON"), "{e}");
+    }
+
+    #[test]
+    fn kvs_needs_runtime_2() {
+        let e = policy(r#"{"runtime": "cloudfront-js-1.0", "key": {"kvs": "k"}}"#).unwrap_err();
+        assert!(e.contains("key.kvs"), "{e}");
+    }
+
+    #[test]
+    fn patterns() {
+        assert_eq!(parse_pattern("/a/*"), Ok(UriPattern::Prefix("/a/".into())));
+        assert_eq!(parse_pattern("/a"), Ok(UriPattern::Exact("/a".into())));
+        assert!(parse_pattern("a").is_err());
+        assert!(parse_pattern("/a*/b").is_err());
+        assert!(parse_pattern("/a b").is_err());
+    }
+
+    #[test]
+    fn sources() {
+        assert_eq!(parse_source("cookie:token"), Ok(Source::Cookie("token".into())));
+        assert!(parse_source("header:authorization").unwrap().is_bearer());
+        assert!(parse_source("query:__proto__").is_err());
+        assert!(parse_source("path:x").is_err());
+        assert!(parse_source("query:").is_err());
+    }
+}

@@ -1,0 +1,70 @@
+// The skeleton of every generated viewer-request function, as readable JavaScript.
+//
+// The emitter parses this file, keeps the declarations the plan needs (unused ones are dropped),
+// replaces each `$NAME` placeholder with literal values or with steps from steps.js, and shortens
+// local names when it minifies. Only ES 5.1 is written here so that both CloudFront runtimes
+// accept the result; runtime-specific pieces live in js1.js and js2.js.
+
+// The signing key(s): one secret, or [kid, secret, kid, secret, ...] with `void 0` for no kid.
+var KEY = $KEY;
+var KEYS = $KEYS;
+
+// A token: three base64url segments, the signature exactly 43 characters (32 bytes unpadded).
+// `(?![\s\S])` ends the input: CloudFront's regular expressions, like njs's, let `$` match
+// before a final line break.
+var TOKEN = /^(([\w-]+)\.([\w-]+))\.([\w-]{43})(?![\s\S])/;
+// The same after `Bearer` and one or more spaces, the scheme in any letter case.
+var BEARER = /^bearer +(([\w-]+)\.([\w-]+))\.([\w-]{43})(?![\s\S])/i;
+
+// The unpadded base64url HMAC-SHA256 of `input` under `key`.
+function sign(key, input) {
+  return crypto.createHmac('sha256', key).update(input).digest('base64url');
+}
+
+// Compares two 43-character signatures in constant time: every character is read whatever
+// the input, so the time taken says nothing about where they differ.
+function same(expected, actual) {
+  for (var i = 0, diff = 0; i < 43; i++) diff |= expected.charCodeAt(i) ^ actual.charCodeAt(i);
+  return diff === 0;
+}
+
+// Tries a token against every key whose id is `kid` (every key when `kid` is undefined).
+function verify(keys, kid, token) {
+  for (var k = 0; k < keys.length; k += 2) {
+    if ((kid === void 0 || kid === keys[k]) && same(sign(keys[k + 1], token[1]), token[4])) return true;
+  }
+  return false;
+}
+
+// A URI pattern is an exact path, or a prefix when it ends in `*`.
+function matches(uri, pattern) {
+  return pattern.slice(-1) === '*' ? uri.lastIndexOf(pattern.slice(0, -1), 0) === 0 : uri === pattern;
+}
+
+// True when `value` is a string or a list of strings, and `test` holds for one of them.
+function some(value, test) {
+  if (typeof value === 'string') value = [value];
+  if (!Array.isArray(value)) return false;
+  for (var j = 0, hit = false; j < value.length; j++) {
+    if (typeof value[j] !== 'string') return false;
+    if (test(value[j])) hit = true;
+  }
+  return hit;
+}
+
+// A dot segment, a backslash, or a percent-encoded `.`, `/` or `\`: a URI that could walk out
+// of the paths a pattern names once an origin decodes or normalises it.
+function unsafe(uri) {
+  return /(^|\/)\.\.?(\/|(?![\s\S]))|\\|%(2e|2f|5c)/i.test(uri);
+}
+
+function handler(event) {
+  var request = event.request, now = Date.now() / 1000, found, token, header, payload;
+  try {
+    checks: {
+      $STEPS;
+      return request;
+    }
+  } catch (e) {}
+  return $DENY;
+}

@@ -1,0 +1,65 @@
+// The steps of a generated function, one labeled statement each; the plan picks them, in order.
+// Each one either goes on, lets the request through (`return request`), or denies it
+// (`break checks`, which ends in the deny response). `$NAME` placeholders are filled by the
+// emitter with literal values; the variables are those of the handler in function.js.
+//
+// They are written inside a function shaped like the handler, so that `return`, `await` and
+// `break checks` parse as they will run; only the labeled statements are used.
+async function steps(request, now, found, token, header, payload) {
+  checks: {
+
+    // Rule 1: URIs served without a token. A URI with dot segments or encoded separators is not
+    // public, whatever it starts with.
+    public_paths: if (!unsafe(request.uri) && some($PATTERNS, function (p) { return matches(request.uri, p); })) return request;
+    preflight: if (request.method === 'OPTIONS' && request.headers.origin && request.headers['access-control-request-method']) return request;
+
+    // Rules 2 and 3: the first present source is the only one read; `$SOURCE` is one of the three
+    // source_ objects, `$NAME` the name in it, `$PATTERN` TOKEN or BEARER. The chain ends in `break checks`.
+    source_query: request.querystring;
+    source_header: request.headers;
+    source_cookie: request.cookies;
+    take: if (found = $SOURCE[$NAME]) token = $PATTERN.exec(found.value);
+    take_strip: if (found = $SOURCE[$NAME]) delete $SOURCE[$NAME], token = $PATTERN.exec(found.value);
+    well_formed: if (!token || found.multiValue && found.multiValue.length > 1) break checks;
+
+    // Rule 4: the signature, under the key(s).
+    header_decode: header = decode(token[2]);
+    signature_one: if (!same(sign(KEY, token[1]), token[4])) break checks;
+    signature_any: if (!verify(KEYS, void 0, token)) break checks;
+    signature_kid: if (!verify(KEYS, header.kid, token)) break checks;
+    // From the KeyValueStore: `$NAME` for a token without `kid`, `$PREFIX` + kid otherwise.
+    store_kid: if (header.kid !== void 0 && (typeof header.kid !== 'string' || !/^[\w.-]{1,64}$/.test(header.kid))) break checks;
+    signature_store: if (!same(sign(await store.get(header.kid === void 0 ? $NAME : $PREFIX + header.kid), token[1]), token[4])) break checks;
+
+    // Rule 5: the header pins the algorithm and has no `crit`.
+    header: if (header.alg !== 'HS256' || 'crit' in header) break checks;
+
+    // Rule 6: the payload is a JSON object.
+    payload: if (!(payload = decode(token[3])) || typeof payload !== 'object' || Array.isArray(payload)) break checks;
+
+    // Rule 7: times are numbers; `$LEEWAY` seconds of skew are allowed.
+    exp_required: if (typeof payload.exp !== 'number' || now >= payload.exp + $LEEWAY) break checks;
+    exp_optional: if (payload.exp !== void 0 && (typeof payload.exp !== 'number' || now >= payload.exp + $LEEWAY)) break checks;
+    nbf_required: if (typeof payload.nbf !== 'number' || now < payload.nbf - $LEEWAY) break checks;
+    nbf_optional: if (payload.nbf !== void 0 && (typeof payload.nbf !== 'number' || now < payload.nbf - $LEEWAY)) break checks;
+    // `$OLDEST` is max_age + leeway.
+    max_age: if (typeof payload.iat !== 'number' || now - payload.iat > $OLDEST || payload.iat > now + $LEEWAY) break checks;
+
+    // Rule 8: issuer and audience.
+    iss_one: if (payload.iss !== $ISSUER) break checks;
+    iss_any: if ($ISSUERS.indexOf(payload.iss) < 0) break checks;
+    aud: if (!some(payload.aud, function (a) { return $AUDIENCES.indexOf(a) >= 0; })) break checks;
+
+    // Rule 9: the claim `$CLAIM` lists the URI patterns the token opens.
+    scope: if (unsafe(request.uri) || !some(payload[$CLAIM], function (p) { return matches(request.uri, p); })) break checks;
+
+    // The deny responses.
+    unauthorized: ({ statusCode: 401, statusDescription: 'Unauthorized', headers: { 'www-authenticate': { value: 'Bearer' } } });
+    status: ({ statusCode: $STATUS, statusDescription: $DESCRIPTION });
+    redirect: ({ statusCode: 302, statusDescription: 'Found', headers: { location: { value: $LOCATION } } });
+    encoded_uri: encodeURIComponent(request.uri);
+
+    // Ends the source chain when no source is present.
+    no_token: break checks;
+  }
+}

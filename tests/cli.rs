@@ -1,0 +1,222 @@
+//! The command line as users see it: exit codes, what goes to stdout and stderr, output files.
+
+mod common;
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+const SECRET: &str = "cli-test-secret-cli-test-secret-cli-test-secret";
+
+fn cfjwt() -> Command {
+    Command::cargo_bin("cfjwt").unwrap()
+}
+
+struct Dir(tempfile::TempDir);
+
+impl Dir {
+    fn new() -> Dir {
+        let d = Dir(tempfile::tempdir().unwrap());
+        d.write("key", SECRET);
+        d.write("policy.json", r#"{"claims": {"exp": "required"}}"#);
+        d
+    }
+    fn path(&self, name: &str) -> String {
+        self.0.path().join(name).display().to_string()
+    }
+    fn write(&self, name: &str, text: &str) {
+        std::fs::write(self.0.path().join(name), text).unwrap();
+    }
+    fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.0.path().join(name)).unwrap()
+    }
+}
+
+#[test]
+fn gen_writes_to_stdout_with_a_size_summary() {
+    let d = Dir::new();
+    cfjwt()
+        .args(["gen", "--config", &d.path("policy.json"), "--key-file", &d.path("key")])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("// cloudfront-js-2.0\n").and(predicate::str::contains("function handler(")))
+        .stderr(predicate::str::is_match(r"^\d+ bytes, \d+% of the 10,240-byte limit\n$").unwrap());
+}
+
+#[test]
+fn gen_output_file_and_check() {
+    let d = Dir::new();
+    let args = ["gen", "--config", &d.path("policy.json"), "--key-file", &d.path("key"), "-o", &d.path("out.js")];
+    cfjwt().args(args).assert().success().stdout("");
+    let written = d.read("out.js");
+    let mut check = args.to_vec();
+    check.push("--check");
+    cfjwt().args(&check).assert().success().stderr(predicate::str::contains("is current"));
+    d.write("out.js", &written.replace("HS256", "HS512"));
+    cfjwt()
+        .args(&check)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("differs").and(predicate::str::contains("line 2")));
+    assert!(d.read("out.js").contains("HS512"), "--check never writes");
+}
+
+#[test]
+fn gen_is_deterministic() {
+    let d = Dir::new();
+    let run = || {
+        cfjwt().args(["gen", "--config", &d.path("policy.json"), "--key-file", &d.path("key")]).output().unwrap().stdout
+    };
+    assert_eq!(run(), run());
+}
+
+#[test]
+fn bad_policy_names_file_and_field() {
+    let d = Dir::new();
+    d.write("bad.json", r#"{"claims": {"leeway": 9000}}"#);
+    cfjwt()
+        .args(["gen", "--config", &d.path("bad.json"), "--key-file", &d.path("key"), "-o", &d.path("out.js")])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("bad.json: claims.leeway: 9000 is out of range"));
+    assert!(!Path::new(&d.path("out.js")).exists(), "no output on failure");
+}
+
+#[test]
+fn failed_run_leaves_existing_output_untouched() {
+    let d = Dir::new();
+    d.write("out.js", "previous");
+    d.write("bad.json", r#"{"runtime": "cloudfront-js-3.0"}"#);
+    cfjwt()
+        .args(["gen", "--config", &d.path("bad.json"), "--key-file", &d.path("key"), "-o", &d.path("out.js")])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("runtime"));
+    assert_eq!(d.read("out.js"), "previous");
+}
+
+#[test]
+fn key_problems_exit_2_without_showing_the_key() {
+    let d = Dir::new();
+    d.write("short", "short-secret");
+    for args in [
+        vec!["--key-file", "SHORT"],
+        vec!["--key-file", "MISSING"],
+        vec!["--key-env", "CFJWT_TEST_UNSET_VARIABLE"],
+        vec![],
+    ] {
+        let mut full = vec!["gen".to_string(), "--config".into(), d.path("policy.json")];
+        for a in args {
+            full.push(match a {
+                "SHORT" => d.path("short"),
+                "MISSING" => d.path("missing"),
+                other => other.to_string(),
+            });
+        }
+        let out = cfjwt().args(&full).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{full:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.starts_with("error: "), "{err}");
+        assert!(!err.contains("short-secret"), "{err}");
+        assert_eq!(err.lines().count(), 1, "one sentence: {err}");
+    }
+    cfjwt()
+        .args(["gen", "--config", &d.path("policy.json"), "--key-file", &d.path("short"), "--allow-short-key"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn key_from_environment_and_encodings() {
+    let d = Dir::new();
+    let hex_key = hex::encode(SECRET);
+    let from_file = cfjwt().args(["gen", "--config", &d.path("policy.json"), "--key-file", &d.path("key")]).output().unwrap();
+    let from_env = cfjwt()
+        .env("CFJWT_TEST_KEY", &hex_key)
+        .args(["gen", "--config", &d.path("policy.json"), "--key-env", "CFJWT_TEST_KEY", "--key-encoding", "hex"])
+        .output()
+        .unwrap();
+    assert!(from_env.status.success());
+    assert_eq!(from_file.stdout, from_env.stdout);
+    cfjwt()
+        .env("CFJWT_TEST_KEY", "not hex at all, not hex at all, not hex at all")
+        .args(["gen", "--config", &d.path("policy.json"), "--key-env", "CFJWT_TEST_KEY", "--key-encoding", "hex"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("does not decode as hex").and(predicate::str::contains("not hex").not()));
+}
+
+#[test]
+fn help_never_shows_a_key() {
+    cfjwt()
+        .env("CFJWT_TEST_KEY", SECRET)
+        .args(["gen", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("--key-file").and(predicate::str::contains(SECRET).not()));
+}
+
+#[test]
+fn check_reports_file_line_column() {
+    let d = Dir::new();
+    d.write("fn.js", "function handler(event) {\n  let x = eval('1');\n  return event.request;\n}\n");
+    cfjwt()
+        .args(["check", &d.path("fn.js"), "--runtime", "cloudfront-js-1.0"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(format!("{}:2:3: `let`", d.path("fn.js"))).and(predicate::str::contains(":2:11: `eval`")));
+    cfjwt().args(["check", &d.path("fn.js"), "--runtime", "cloudfront-js-2.0"]).assert().code(1);
+    cfjwt().args(["check", &d.path("missing.js")]).assert().code(2);
+}
+
+#[test]
+fn check_accepts_what_gen_writes_for_both_runtimes() {
+    let d = Dir::new();
+    for runtime in ["cloudfront-js-1.0", "cloudfront-js-2.0"] {
+        d.write("p.json", &format!(r#"{{"runtime": "{runtime}"}}"#));
+        cfjwt()
+            .args(["gen", "--config", &d.path("p.json"), "--key-file", &d.path("key"), "-o", &d.path("f.js")])
+            .assert()
+            .success();
+        cfjwt().args(["check", &d.path("f.js")]).assert().success();
+    }
+}
+
+#[test]
+fn check_size_limit() {
+    let d = Dir::new();
+    d.write("fn.js", "function handler(event) { return event.request; }\n");
+    cfjwt()
+        .args(["check", &d.path("fn.js"), "--max-bytes", "10"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("over the 10-byte limit"));
+}
+
+#[test]
+fn token_mints_a_verifiable_hs256_token() {
+    let d = Dir::new();
+    let out = cfjwt()
+        .args(["token", "--key-file", &d.path("key"), "--claims", r#"{"sub":"u1"}"#, "--ttl", "60", "--now", "1000", "--kid", "k1"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let t = String::from_utf8(out.stdout).unwrap();
+    let t = t.trim_end();
+    let (input, sig) = t.rsplit_once('.').unwrap();
+    assert_eq!(sig, common::hs256(SECRET.as_bytes(), input));
+    let (h, p) = input.split_once('.').unwrap();
+    use base64::Engine as _;
+    let dec = |s: &str| String::from_utf8(base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s).unwrap()).unwrap();
+    assert_eq!(dec(h), r#"{"alg":"HS256","typ":"JWT","kid":"k1"}"#);
+    assert_eq!(dec(p), r#"{"sub":"u1","exp":1060}"#);
+}
+
+#[test]
+fn token_refuses_bad_claims() {
+    let d = Dir::new();
+    cfjwt().args(["token", "--key-file", &d.path("key"), "--claims", "[1]"]).assert().code(2);
+    cfjwt().args(["token", "--key-file", &d.path("key"), "--claims", "{"]).assert().code(2);
+    cfjwt().args(["token"]).assert().code(2);
+}

@@ -1,0 +1,108 @@
+//! Runs a function under njs, the engine CloudFront Functions is built on (Debian's `njs`
+//! package), on many cases in one process: the cases are written into a driver script appended
+//! to the function, each result printed as one JSON line.
+
+use std::io::Write as _;
+use std::process::Command;
+
+use serde_json::Value;
+
+use super::{Case, Outcome};
+
+/// Cases per njs process: njs keeps all memory until it exits.
+const BATCH: usize = 400;
+
+/// The path of the njs binary; the tests fail, not skip, without it.
+pub fn binary() -> &'static str {
+    let path = "/usr/bin/njs";
+    assert!(
+        std::path::Path::new(path).exists(),
+        "njs is not installed: run `apt-get install -y njs` (the README's test command does)"
+    );
+    path
+}
+
+pub fn run(code: &str, cases: &[Case]) -> Vec<Outcome> {
+    let mut out = Vec::with_capacity(cases.len());
+    for chunk in cases.chunks(BATCH) {
+        out.extend(run_batch(code, chunk));
+    }
+    out
+}
+
+fn run_batch(code: &str, cases: &[Case]) -> Vec<Outcome> {
+    let dir = tempfile::tempdir().unwrap();
+    // njs loads modules by file name: the KeyValueStore module is a file beside the function.
+    let code = code.replace("from\"cloudfront\"", "from\"cloudfront.js\"").replace("from \"cloudfront\"", "from \"cloudfront.js\"");
+    std::fs::write(dir.path().join("cloudfront.js"), CLOUDFRONT_MODULE).unwrap();
+    let cases_json: Vec<Value> =
+        cases.iter().map(|c| serde_json::json!({"event": c.event, "now": c.now, "kvs": c.kvs})).collect();
+    let mut script = code.clone();
+    script.push_str("\n;(function () {\n");
+    script.push_str("var cases = ");
+    script.push_str(&serde_json::to_string(&cases_json).unwrap());
+    script.push_str(";\n");
+    script.push_str(DRIVER);
+    script.push_str("\n})();\n");
+    let file = dir.path().join("main.js");
+    std::fs::File::create(&file).unwrap().write_all(script.as_bytes()).unwrap();
+    let output = Command::new(binary()).arg("-p").arg(dir.path()).arg(&file).output().expect("njs runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    // njs 0.7 prints its byte-string deprecation notices on stdout without a line break.
+    let lines: Vec<&str> = stdout.lines().filter_map(|l| l.find("@@").map(|at| &l[at..])).collect();
+    assert_eq!(
+        lines.len(),
+        cases.len(),
+        "njs printed {} results for {} cases; stdout: {} stderr: {}",
+        lines.len(),
+        cases.len(),
+        stdout.chars().take(2000).collect::<String>(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    lines
+        .iter()
+        .map(|l| {
+            let v: Value = serde_json::from_str(&l[2..]).expect("driver prints JSON");
+            match v.get("threw") {
+                Some(msg) => Outcome::Failed(msg.to_string()),
+                None => Outcome::from_returned(v["result"].clone()),
+            }
+        })
+        .collect()
+}
+
+/// Calls the handler on each case with the clock frozen at its `now`, awaiting async handlers
+/// in order, and prints `@@{"result": ...}` or `@@{"threw": ...}`.
+const DRIVER: &str = r#"
+var realNow = Date.now;
+var i = 0;
+function next() {
+  if (i >= cases.length) return;
+  var c = cases[i++];
+  Date.now = function () { return c.now * 1000; };
+  globalThis.__kvs = c.kvs || {};
+  var done = function (r) { console.log('@@' + JSON.stringify({result: r})); next(); };
+  var fail = function (e) { console.log('@@' + JSON.stringify({threw: String(e)})); next(); };
+  try {
+    var r = handler(c.event);
+    if (r && typeof r.then === 'function') r.then(done, fail); else done(r);
+  } catch (e) { fail(e); }
+}
+next();
+"#;
+
+/// A KeyValueStore for njs, backed by the `kvs` of each case.
+const CLOUDFRONT_MODULE: &str = r#"
+function kvs() {
+  return {
+    get: function (key, opts) {
+      var store = globalThis.__kvs || {};
+      if (!Object.prototype.hasOwnProperty.call(store, key)) return Promise.reject(new Error('Key not found'));
+      var v = store[key];
+      return Promise.resolve(opts && opts.format === 'json' ? JSON.parse(v) : v);
+    },
+    exists: function (key) { return Promise.resolve(Object.prototype.hasOwnProperty.call(globalThis.__kvs || {}, key)); }
+  };
+}
+export default { kvs: kvs };
+"#;
