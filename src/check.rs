@@ -357,6 +357,15 @@ impl Visit for Walk {
         m.visit_children_with(self);
     }
 
+    fn visit_expr_or_spreads(&mut self, args: &[ExprOrSpread]) {
+        for a in args {
+            if let Expr::Await(w) = &*a.expr {
+                self.flag(w.span, "`await` inside a call's arguments is refused by CloudFront's engine (njs); await into a variable first");
+            }
+        }
+        args.visit_children_with(self);
+    }
+
     fn visit_call_expr(&mut self, c: &CallExpr) {
         if let Callee::Import(i) = &c.callee {
             self.unsupported(i.span, "dynamic `import()`");
@@ -451,6 +460,15 @@ mod tests {
         assert!(messages(js1, Runtime::Js1).is_empty());
         assert_eq!(messages(js1, Runtime::Js2).len(), 1);
         assert_eq!(messages("import fs from 'fs';\nfunction handler(e) {}", Runtime::Js2).len(), 1);
+    }
+
+    #[test]
+    fn await_in_arguments_is_refused() {
+        let code = "async function handler(e) { return f(await g()); }";
+        let m = messages(code, Runtime::Js2);
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(m[0].contains("inside a call's arguments"), "{m:?}");
+        assert!(messages("async function handler(e) { var x = await g(); return f(x); }", Runtime::Js2).is_empty());
     }
 
     #[test]

@@ -14,5 +14,5 @@ pub mod key;
 pub mod output;
 pub mod plan;
 pub mod policy;
-// pub mod runtime;
+pub mod runtime;
 pub mod token;

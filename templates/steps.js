@@ -29,7 +29,9 @@ async function steps(request, now, found, token, header, payload) {
     signature_kid: if (!verify(KEYS, header.kid, token)) break checks;
     // From the KeyValueStore: `$NAME` for a token without `kid`, `$PREFIX` + kid otherwise.
     store_kid: if (header.kid !== void 0 && (typeof header.kid !== 'string' || !/^[\w.-]{1,64}$/.test(header.kid))) break checks;
-    signature_store: if (!same(sign(await store.get(header.kid === void 0 ? $NAME : $PREFIX + header.kid), token[1]), token[4])) break checks;
+    // njs, and so CloudFront, refuses `await` inside a call's arguments: the read is a statement.
+    store_read: var secret = await store.get(header.kid === void 0 ? $NAME : $PREFIX + header.kid);
+    signature_store: if (!same(sign(secret, token[1]), token[4])) break checks;
 
     // Rule 5: the header pins the algorithm and has no `crit`.
     header: if (header.alg !== 'HS256' || 'crit' in header) break checks;

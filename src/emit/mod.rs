@@ -96,7 +96,8 @@ impl Steps<'_> {
                 self.uses_store = true;
                 self.push("store_kid", &[]);
                 let prefix = format!("{name}:");
-                self.push("signature_store", &[("NAME", str_lit(name)), ("PREFIX", str_lit(&prefix))]);
+                self.push("store_read", &[("NAME", str_lit(name)), ("PREFIX", str_lit(&prefix))]);
+                self.push("signature_store", &[]);
             }
             Step::Header => {
                 self.decode_header();

@@ -25,12 +25,21 @@ pub fn binary() -> &'static str {
 pub fn run(code: &str, cases: &[Case]) -> Vec<Outcome> {
     let mut out = Vec::with_capacity(cases.len());
     for chunk in cases.chunks(BATCH) {
-        out.extend(run_batch(code, chunk));
+        out.extend(run_batch(code, chunk).into_iter().map(|(o, _)| o));
     }
     out
 }
 
-fn run_batch(code: &str, cases: &[Case]) -> Vec<Outcome> {
+/// How many KeyValueStore reads the function made for each case.
+pub fn store_reads(code: &str, cases: &[Case]) -> Vec<u64> {
+    let mut out = Vec::with_capacity(cases.len());
+    for chunk in cases.chunks(BATCH) {
+        out.extend(run_batch(code, chunk).into_iter().map(|(_, reads)| reads));
+    }
+    out
+}
+
+fn run_batch(code: &str, cases: &[Case]) -> Vec<(Outcome, u64)> {
     let dir = tempfile::tempdir().unwrap();
     // njs loads modules by file name: the KeyValueStore module is a file beside the function.
     let code = code.replace("from\"cloudfront\"", "from\"cloudfront.js\"").replace("from \"cloudfront\"", "from \"cloudfront.js\"");
@@ -63,10 +72,12 @@ fn run_batch(code: &str, cases: &[Case]) -> Vec<Outcome> {
         .iter()
         .map(|l| {
             let v: Value = serde_json::from_str(&l[2..]).expect("driver prints JSON");
-            match v.get("threw") {
+            let reads = v["reads"].as_u64().unwrap_or(0);
+            let outcome = match v.get("threw") {
                 Some(msg) => Outcome::Failed(msg.to_string()),
                 None => Outcome::from_returned(v["result"].clone()),
-            }
+            };
+            (outcome, reads)
         })
         .collect()
 }
@@ -81,8 +92,9 @@ function next() {
   var c = cases[i++];
   Date.now = function () { return c.now * 1000; };
   globalThis.__kvs = c.kvs || {};
-  var done = function (r) { console.log('@@' + JSON.stringify({result: r})); next(); };
-  var fail = function (e) { console.log('@@' + JSON.stringify({threw: String(e)})); next(); };
+  globalThis.__reads = 0;
+  var done = function (r) { console.log('@@' + JSON.stringify({result: r, reads: globalThis.__reads})); next(); };
+  var fail = function (e) { console.log('@@' + JSON.stringify({threw: String(e), reads: globalThis.__reads})); next(); };
   try {
     var r = handler(c.event);
     if (r && typeof r.then === 'function') r.then(done, fail); else done(r);
@@ -96,6 +108,7 @@ const CLOUDFRONT_MODULE: &str = r#"
 function kvs() {
   return {
     get: function (key, opts) {
+      globalThis.__reads++;
       var store = globalThis.__kvs || {};
       if (!Object.prototype.hasOwnProperty.call(store, key)) return Promise.reject(new Error('Key not found'));
       var v = store[key];

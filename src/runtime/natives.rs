@@ -1,0 +1,259 @@
+//! The few primitives the JavaScript prelude cannot do well itself: hashing (in Rust, with the
+//! `hmac`/`sha2`/`sha1`/`md-5` crates, so digests are the reference implementations' bytes) and the
+//! byte/text codecs behind `Buffer`, byte strings, `TextEncoder`/`TextDecoder` and `atob`/`btoa`.
+//!
+//! Every function here takes and returns plain values (strings and `Uint8Array`s); the prelude
+//! wraps them into the CloudFront-shaped API and does the argument checking that produces njs's
+//! error texts. The functions are handed to the prelude in one object and never become globals.
+
+use base64::alphabet;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::DecodePaddingMode;
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use rquickjs::{Array, Ctx, Exception, Function, Object, Result, TypedArray, Value};
+
+/// Base64 engines that decode with or without padding, as njs does.
+const B64_STD: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_encode_padding(true)
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
+);
+const B64_URL: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::URL_SAFE,
+    GeneralPurposeConfig::new()
+        .with_encode_padding(false)
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
+);
+
+/// Copies the bytes of a `Uint8Array` (or a `Buffer`, which is one) out of the engine.
+fn bytes_of(value: &Value<'_>) -> Result<Vec<u8>> {
+    let array = TypedArray::<u8>::from_value(value.clone())?;
+    // SAFETY: the slice is copied into a Vec before any JavaScript can run again, so the engine
+    // cannot detach or resize the buffer while the slice is borrowed.
+    let bytes = unsafe { array.as_bytes() };
+    Ok(bytes.map(<[u8]>::to_vec).unwrap_or_default())
+}
+
+fn new_bytes<'js>(ctx: &Ctx<'js>, bytes: Vec<u8>) -> Result<TypedArray<'js, u8>> {
+    TypedArray::new(ctx.clone(), bytes)
+}
+
+/// Each UTF-16 code unit's low byte: the "binary"/"latin1" encoding and njs's byte strings.
+fn latin1_bytes(s: &str) -> Vec<u8> {
+    s.encode_utf16().map(|unit| (unit & 0xff) as u8).collect()
+}
+
+/// Each byte as the character with that code point.
+fn latin1_string(bytes: &[u8]) -> String {
+    bytes.iter().map(|&b| char::from(b)).collect()
+}
+
+/// Decodes hex the way njs does: pairs of hex digits up to the first character that is not
+/// one; a trailing odd digit is dropped.
+fn decode_hex(text: &str) -> Vec<u8> {
+    let digits: Vec<u8> = text
+        .bytes()
+        .map_while(|c| (c as char).to_digit(16).map(|d| d as u8))
+        .collect();
+    digits.chunks_exact(2).map(|p| (p[0] << 4) | p[1]).collect()
+}
+
+/// Decodes base64 (`url == false`) or base64url the way njs does: the characters of the
+/// alphabet up to the first one that is not (padding included), with any complete groups
+/// decoded and a dangling single character ignored.
+fn decode_base64(text: &str, url: bool) -> Vec<u8> {
+    let in_alphabet = |c: u8| {
+        c.is_ascii_alphanumeric() || if url { c == b'-' || c == b'_' } else { c == b'+' || c == b'/' }
+    };
+    let valid: Vec<u8> = text.bytes().take_while(|&c| in_alphabet(c)).collect();
+    // A lone trailing character carries fewer than 8 bits: njs drops it.
+    let usable = if valid.len() % 4 == 1 { &valid[..valid.len() - 1] } else { &valid[..] };
+    let engine = if url { &B64_URL } else { &B64_STD };
+    engine.decode(usable).unwrap_or_default()
+}
+
+fn decode_text(text: &str, encoding: &str) -> Option<Vec<u8>> {
+    Some(match encoding {
+        "utf8" | "utf-8" => text.as_bytes().to_vec(),
+        "hex" => decode_hex(text),
+        "base64" => decode_base64(text, false),
+        "base64url" => decode_base64(text, true),
+        "latin1" | "binary" => latin1_bytes(text),
+        _ => return None,
+    })
+}
+
+fn encode_bytes(bytes: &[u8], encoding: &str) -> Option<String> {
+    Some(match encoding {
+        "utf8" | "utf-8" => String::from_utf8_lossy(bytes).into_owned(),
+        "hex" => hex::encode(bytes),
+        "base64" => B64_STD.encode(bytes),
+        "base64url" => B64_URL.encode(bytes),
+        "latin1" | "binary" => latin1_string(bytes),
+        _ => return None,
+    })
+}
+
+/// The digest algorithms CloudFront offers; njs refuses every other name.
+#[derive(Clone, Copy)]
+enum Algorithm {
+    Md5,
+    Sha1,
+    Sha256,
+}
+
+impl Algorithm {
+    fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "md5" => Some(Self::Md5),
+            "sha1" => Some(Self::Sha1),
+            "sha256" => Some(Self::Sha256),
+            _ => None,
+        }
+    }
+}
+
+fn hash(alg: Algorithm, data: &[u8]) -> Vec<u8> {
+    use sha2::Digest as _;
+    match alg {
+        Algorithm::Md5 => md5::Md5::digest(data).to_vec(),
+        Algorithm::Sha1 => sha1::Sha1::digest(data).to_vec(),
+        Algorithm::Sha256 => sha2::Sha256::digest(data).to_vec(),
+    }
+}
+
+fn hmac(alg: Algorithm, key: &[u8], data: &[u8]) -> Vec<u8> {
+    // `new_from_slice` accepts keys of any length for HMAC; the error arm cannot happen, but an
+    // empty digest is a visible failure rather than a panic should it ever do so.
+    fn run<M: Mac + hmac::digest::KeyInit>(key: &[u8], data: &[u8]) -> Vec<u8> {
+        match <M as hmac::digest::KeyInit>::new_from_slice(key) {
+            Ok(mut mac) => {
+                mac.update(data);
+                mac.finalize().into_bytes().to_vec()
+            }
+            Err(_) => Vec::new(),
+        }
+    }
+    match alg {
+        Algorithm::Md5 => run::<Hmac<md5::Md5>>(key, data),
+        Algorithm::Sha1 => run::<Hmac<sha1::Sha1>>(key, data),
+        Algorithm::Sha256 => run::<Hmac<sha2::Sha256>>(key, data),
+    }
+}
+
+/// Builds the object of primitives handed to the prelude.
+pub fn install<'js>(ctx: &Ctx<'js>) -> Result<Object<'js>> {
+    let native = Object::new(ctx.clone())?;
+
+    // utf8Encode(string) -> Uint8Array: UTF-8 bytes (lone surrogates become U+FFFD).
+    native.set(
+        "utf8Encode",
+        Function::new(ctx.clone(), |ctx: Ctx<'js>, s: String| new_bytes(&ctx, s.into_bytes()))?,
+    )?;
+
+    // utf8Decode(bytes, fatal) -> string, or null when `fatal` and the bytes are not UTF-8.
+    native.set(
+        "utf8Decode",
+        Function::new(ctx.clone(), |ctx: Ctx<'js>, bytes: Value<'js>, fatal: bool| -> Result<Value<'js>> {
+            let bytes = bytes_of(&bytes)?;
+            let text = match String::from_utf8(bytes) {
+                Ok(text) => text,
+                Err(_) if fatal => return Ok(Value::new_null(ctx)),
+                Err(err) => String::from_utf8_lossy(err.as_bytes()).into_owned(),
+            };
+            Ok(rquickjs::String::from_str(ctx, &text)?.into_value())
+        })?,
+    )?;
+
+    // latin1Encode(string) -> Uint8Array: the low byte of each UTF-16 unit.
+    native.set(
+        "latin1Encode",
+        Function::new(ctx.clone(), |ctx: Ctx<'js>, s: String| new_bytes(&ctx, latin1_bytes(&s)))?,
+    )?;
+
+    // latin1Decode(bytes) -> string of code points 0-255.
+    native.set(
+        "latin1Decode",
+        Function::new(ctx.clone(), |bytes: Value<'js>| -> Result<String> { Ok(latin1_string(&bytes_of(&bytes)?)) })?,
+    )?;
+
+    // decode(text, encoding) -> Uint8Array, or undefined for an unknown encoding.
+    native.set(
+        "decode",
+        Function::new(ctx.clone(), |ctx: Ctx<'js>, text: String, encoding: String| -> Result<Value<'js>> {
+            match decode_text(&text, &encoding) {
+                Some(bytes) => Ok(new_bytes(&ctx, bytes)?.into_value()),
+                None => Ok(Value::new_undefined(ctx)),
+            }
+        })?,
+    )?;
+
+    // encode(bytes, encoding) -> string, or undefined for an unknown encoding.
+    native.set(
+        "encode",
+        Function::new(ctx.clone(), |ctx: Ctx<'js>, bytes: Value<'js>, encoding: String| -> Result<Value<'js>> {
+            match encode_bytes(&bytes_of(&bytes)?, &encoding) {
+                Some(text) => Ok(rquickjs::String::from_str(ctx, &text)?.into_value()),
+                None => Ok(Value::new_undefined(ctx)),
+            }
+        })?,
+    )?;
+
+    // digest(algorithm, key: Uint8Array | null, chunks: Uint8Array[]) -> Uint8Array.
+    // A null key hashes; a key computes the HMAC.
+    native.set(
+        "digest",
+        Function::new(
+            ctx.clone(),
+            |ctx: Ctx<'js>, alg: String, key: Value<'js>, chunks: Array<'js>| -> Result<TypedArray<'js, u8>> {
+                let Some(alg) = Algorithm::from_name(&alg) else {
+                    return Err(Exception::throw_type(&ctx, &format!("not supported algorithm: \"{alg}\"")));
+                };
+                let mut data = Vec::new();
+                for chunk in chunks.iter::<Value>() {
+                    data.extend(bytes_of(&chunk?)?);
+                }
+                let out = if key.is_null() || key.is_undefined() {
+                    hash(alg, &data)
+                } else {
+                    hmac(alg, &bytes_of(&key)?, &data)
+                };
+                new_bytes(&ctx, out)
+            },
+        )?,
+    )?;
+
+    Ok(native)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_stops_at_first_non_digit_and_drops_odd_nibble() {
+        assert_eq!(decode_hex("zz41"), Vec::<u8>::new());
+        assert_eq!(decode_hex("414"), vec![0x41]);
+        assert_eq!(decode_hex("4a4B"), vec![0x4a, 0x4b]);
+    }
+
+    #[test]
+    fn base64_is_lenient_like_njs() {
+        assert_eq!(decode_base64("Zm9v!YmFy", false), b"foo");
+        assert_eq!(decode_base64("Zm8=", false), b"fo");
+        assert_eq!(decode_base64("Zm8=", true), b"fo");
+        assert_eq!(decode_base64("-_8", false), Vec::<u8>::new());
+        assert_eq!(decode_base64("+/8", true), Vec::<u8>::new());
+        assert_eq!(decode_base64("Zm9vY", false), b"foo");
+    }
+
+    #[test]
+    fn hmac_matches_rfc4231_case_2() {
+        let mac = hmac(Algorithm::Sha256, b"Jefe", b"what do ya want for nothing?");
+        assert_eq!(hex::encode(mac), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    }
+}

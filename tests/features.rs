@@ -1,0 +1,448 @@
+//! Every policy feature, executed at its edges on both runtimes where the runtime allows: token
+//! sources and stripping, leeway, max_age, iss, aud, scope, public paths, preflight, key
+//! rotation, the KeyValueStore, deny responses, and policy strings that look like code.
+
+mod common;
+
+use cfjwt::cloudfront::Runtime;
+use common::*;
+use serde_json::{json, Value};
+
+const URI: &str = "/courses/c1/lesson1.m3u8";
+
+/// Runs named cases against the function for `policy` on every runtime and checks the verdicts:
+/// `true` passes, `false` is denied with the policy's deny response.
+fn expect(policy: &str, keys: &[cfjwt::key::Key], runtimes: &[Runtime], cases: Vec<(&str, Case, bool)>) {
+    for &runtime in runtimes {
+        let code = generate(&with_runtime(policy, runtime), keys.to_vec());
+        let list: Vec<Case> = cases.iter().map(|(_, c, _)| c.clone()).collect();
+        let outcomes = run(&code, &list);
+        for ((name, _, allow), outcome) in cases.iter().zip(&outcomes) {
+            assert!(!matches!(outcome, Outcome::Failed(_)), "{runtime}: {name}: threw {outcome:?}");
+            assert_eq!(outcome.allowed(), *allow, "{runtime}: {name}: {outcome:?}");
+        }
+    }
+}
+
+fn demo() -> Vec<cfjwt::key::Key> {
+    vec![key(DEMO_KEY)]
+}
+
+fn good() -> String {
+    token(json!({"sub": "u1", "exp": NOW + 60}))
+}
+
+fn q(name: &str, value: &str) -> Value {
+    event(URI, json!({ name: {"value": value} }), json!({}), json!({}))
+}
+
+fn h(name: &str, value: &str) -> Value {
+    event(URI, json!({}), json!({ name: {"value": value} }), json!({}))
+}
+
+fn c(name: &str, value: &str) -> Value {
+    event(URI, json!({}), json!({}), json!({ name: {"value": value} }))
+}
+
+fn at_uri(uri: &str, token: &str) -> Value {
+    event(uri, json!({"jwt": {"value": token}}), json!({}), json!({}))
+}
+
+#[test]
+fn header_cookie_and_bearer_sources() {
+    let policy = r#"{"token": {"from": ["header:authorization", "cookie:token", "header:x-token"]}}"#;
+    let t = good();
+    expect(
+        policy,
+        &demo(),
+        &Runtime::ALL,
+        vec![
+            ("Bearer", case(h("authorization", &format!("Bearer {t}"))), true),
+            ("bearer lower case", case(h("authorization", &format!("bearer {t}"))), true),
+            ("BEARER upper case", case(h("authorization", &format!("BEARER {t}"))), true),
+            ("several spaces", case(h("authorization", &format!("Bearer    {t}"))), true),
+            ("no space", case(h("authorization", &format!("Bearer{t}"))), false),
+            ("tab", case(h("authorization", &format!("Bearer\t{t}"))), false),
+            ("no scheme", case(h("authorization", &t)), false),
+            ("Basic", case(h("authorization", &format!("Basic {t}"))), false),
+            ("trailing space", case(h("authorization", &format!("Bearer {t} "))), false),
+            ("two tokens", case(h("authorization", &format!("Bearer {t} {t}"))), false),
+            ("cookie", case(c("token", &t)), true),
+            ("bare custom header", case(h("x-token", &t)), true),
+            ("Bearer in a custom header", case(h("x-token", &format!("Bearer {t}"))), false),
+            ("query is not a source here", case(q("jwt", &t)), false),
+        ],
+    );
+}
+
+#[test]
+fn only_the_first_present_source_is_read() {
+    let policy = r#"{"token": {"from": ["query:jwt", "cookie:token"]}}"#;
+    let t = good();
+    let garbage_then_valid = event(URI, json!({"jwt": {"value": "garbage"}}), json!({}), json!({"token": {"value": t}}));
+    let absent_then_valid = event(URI, json!({"other": {"value": "x"}}), json!({}), json!({"token": {"value": t}}));
+    let valid_then_garbage = event(URI, json!({"jwt": {"value": t}}), json!({}), json!({"token": {"value": "garbage"}}));
+    expect(
+        policy,
+        &demo(),
+        &Runtime::ALL,
+        vec![
+            ("first garbage, second valid", case(garbage_then_valid), false),
+            ("first absent, second valid", case(absent_then_valid), true),
+            ("first valid, second garbage", case(valid_then_garbage), true),
+        ],
+    );
+}
+
+#[test]
+fn strip_removes_the_token_from_its_source_only() {
+    let policy = r#"{"token": {"from": ["query:jwt", "header:authorization", "cookie:token"]}}"#;
+    let t = good();
+    for runtime in Runtime::ALL {
+        let code = generate(&with_runtime(policy, runtime), demo());
+        let keep_q = json!({"lang": {"value": "en"}});
+        let keep_h = json!({"host": {"value": "example.org"}});
+        let keep_c = json!({"session": {"value": "s"}});
+        let mut qe = event(URI, keep_q.clone(), keep_h.clone(), keep_c.clone());
+        qe["request"]["querystring"]["jwt"] = json!({"value": t});
+        let mut he = event(URI, keep_q.clone(), keep_h.clone(), keep_c.clone());
+        he["request"]["headers"]["authorization"] = json!({"value": format!("Bearer {t}")});
+        let mut ce = event(URI, keep_q.clone(), keep_h.clone(), keep_c.clone());
+        ce["request"]["cookies"]["token"] = json!({"value": t});
+        let out = run(&code, &[case(qe), case(he), case(ce)]);
+        for o in &out {
+            let r = o.request();
+            assert_eq!(r["querystring"], keep_q, "{runtime}");
+            assert_eq!(r["headers"], keep_h, "{runtime}");
+            assert_eq!(r["cookies"], keep_c, "{runtime}");
+        }
+    }
+}
+
+#[test]
+fn leeway_applies_to_the_second() {
+    let policy = r#"{"claims": {"leeway": 30, "nbf": "optional"}}"#;
+    let tok = |claims: Value| case(q("jwt", &token(claims)));
+    expect(
+        policy,
+        &demo(),
+        &Runtime::ALL,
+        vec![
+            ("exp 29 s ago", tok(json!({"exp": NOW - 29})), true),
+            ("exp 30 s ago", tok(json!({"exp": NOW - 30})), false),
+            ("nbf in 30 s", tok(json!({"exp": NOW + 60, "nbf": NOW + 30})), true),
+            ("nbf in 31 s", tok(json!({"exp": NOW + 60, "nbf": NOW + 31})), false),
+        ],
+    );
+}
+
+#[test]
+fn max_age_edges() {
+    let policy = r#"{"claims": {"max_age": 600, "leeway": 5}}"#;
+    let tok = |iat: Value| case(q("jwt", &token(json!({"exp": NOW + 60, "iat": iat}))));
+    expect(
+        policy,
+        &demo(),
+        &Runtime::ALL,
+        vec![
+            ("iat max_age + leeway ago", tok(json!(NOW - 605)), true),
+            ("one second older", tok(json!(NOW - 606)), false),
+            ("iat now", tok(json!(NOW)), true),
+            ("iat in the future within leeway", tok(json!(NOW + 5)), true),
+            ("iat in the future beyond leeway", tok(json!(NOW + 6)), false),
+            ("iat a string", tok(json!((NOW - 1).to_string())), false),
+            ("iat null", tok(Value::Null), false),
+            ("iat missing", case(q("jwt", &token(json!({"exp": NOW + 60})))), false),
+        ],
+    );
+}
+
+#[test]
+fn issuer_one_or_many() {
+    let tok = |iss: Value| case(q("jwt", &token(json!({"exp": NOW + 60, "iss": iss}))));
+    let missing = || case(q("jwt", &good()));
+    expect(
+        r#"{"claims": {"iss": "https://lms.example.com"}}"#,
+        &demo(),
+        &Runtime::ALL,
+        vec![
+            ("equal", tok(json!("https://lms.example.com")), true),
+            ("trailing slash", tok(json!("https://lms.example.com/")), false),
+            ("in a list", tok(json!(["https://lms.example.com"])), false),
+            ("missing", missing(), false),
+        ],
+    );
+    expect(
+        r#"{"claims": {"iss": ["https://a.example", "https://b.example"]}}"#,
+        &demo(),
+        &Runtime::ALL,
+        vec![
+            ("first", tok(json!("https://a.example")), true),
+            ("second", tok(json!("https://b.example")), true),
+            ("other", tok(json!("https://c.example")), false),
+            ("a number", tok(json!(1)), false),
+            ("missing", missing(), false),
+        ],
+    );
+}
+
+#[test]
+fn audience_string_or_list_on_both_sides() {
+    let tok = |aud: Value| case(q("jwt", &token(json!({"exp": NOW + 60, "aud": aud}))));
+    for policy in [r#"{"claims": {"aud": "videos"}}"#, r#"{"claims": {"aud": ["videos", "api"]}}"#] {
+        expect(
+            policy,
+            &demo(),
+            &Runtime::ALL,
+            vec![
+                ("string", tok(json!("videos")), true),
+                ("list that contains", tok(json!(["other", "videos"])), true),
+                ("list that does not contain", tok(json!(["other", "more"])), false),
+                ("empty list", tok(json!([])), false),
+                ("list with a non-string", tok(json!(["videos", 1])), false),
+                ("a number", tok(json!(5)), false),
+                ("an object", tok(json!({"videos": true})), false),
+                ("prefix", tok(json!("video")), false),
+                ("missing", case(q("jwt", &good())), false),
+            ],
+        );
+    }
+}
+
+#[test]
+fn scope_opens_only_its_paths() {
+    let policy = r#"{"claims": {"scope": "paths"}}"#;
+    let scoped = |paths: Value| token(json!({"exp": NOW + 60, "paths": paths}));
+    let t = scoped(json!(["/courses/c1/*", "/extras/notes.pdf"]));
+    expect(
+        policy,
+        &demo(),
+        &Runtime::ALL,
+        vec![
+            ("inside the prefix", case(at_uri("/courses/c1/lesson1.m3u8", &t)), true),
+            ("deeper inside", case(at_uri("/courses/c1/hls/seg-001.ts", &t)), true),
+            ("exact path", case(at_uri("/extras/notes.pdf", &t)), true),
+            ("exact path plus more", case(at_uri("/extras/notes.pdf.bak", &t)), false),
+            ("longer name sharing the prefix", case(at_uri("/courses/c10/lesson1.m3u8", &t)), false),
+            ("the prefix without its slash", case(at_uri("/courses/c1", &t)), false),
+            ("other course", case(at_uri("/courses/c2/lesson1.m3u8", &t)), false),
+            ("dot dot", case(at_uri("/courses/c1/../c2/lesson1.m3u8", &t)), false),
+            ("dot dot at the end", case(at_uri("/courses/c1/..", &t)), false),
+            ("dot segment", case(at_uri("/courses/c1/./lesson1.m3u8", &t)), false),
+            ("encoded dots", case(at_uri("/courses/c1/%2e%2e/c2/x", &t)), false),
+            ("encoded dots upper case", case(at_uri("/courses/c1/%2E%2E/c2/x", &t)), false),
+            ("encoded slash", case(at_uri("/courses/c1/..%2fc2/x", &t)), false),
+            ("encoded slash upper case", case(at_uri("/courses/c1/x%2Fy", &t)), false),
+            ("encoded backslash", case(at_uri("/courses/c1/..%5cc2", &t)), false),
+            ("backslash", case(at_uri("/courses/c1/..\\c2", &t)), false),
+            ("dots inside a name are fine", case(at_uri("/courses/c1/v1..2/x.ts", &t)), true),
+            ("a string claim", case(at_uri("/courses/c1/a", &scoped(json!("/courses/c1/*")))), true),
+            ("claim missing", case(at_uri("/courses/c1/a", &good())), false),
+            ("claim a number", case(at_uri("/courses/c1/a", &scoped(json!(1)))), false),
+            ("claim with a non-string", case(at_uri("/courses/c1/a", &scoped(json!(["/courses/c1/*", 1])))), false),
+            ("claim empty list", case(at_uri("/courses/c1/a", &scoped(json!([])))), false),
+        ],
+    );
+}
+
+#[test]
+fn public_paths_and_preflight_skip_the_token() {
+    let policy = r#"{"public": ["/favicon.ico", "/public/*"], "preflight": true}"#;
+    let preflight = |headers: Value| {
+        let mut e = event("/courses/c1/a", json!({}), headers, json!({}));
+        e["request"]["method"] = json!("OPTIONS");
+        case(e)
+    };
+    expect(
+        policy,
+        &demo(),
+        &Runtime::ALL,
+        vec![
+            ("exact public path", case(event("/favicon.ico", json!({}), json!({}), json!({}))), true),
+            ("public prefix", case(event("/public/css/a.css", json!({}), json!({}), json!({}))), true),
+            ("not public", case(event("/favicon.ico2", json!({}), json!({}), json!({}))), false),
+            ("public prefix escaped with ..", case(event("/public/../courses/c1/a", json!({}), json!({}), json!({}))), false),
+            ("public prefix escaped with %2e", case(event("/public/%2e%2e/courses/c1/a", json!({}), json!({}), json!({}))), false),
+            (
+                "preflight",
+                preflight(json!({"origin": {"value": "https://app.example"}, "access-control-request-method": {"value": "GET"}})),
+                true,
+            ),
+            ("OPTIONS without origin", preflight(json!({"access-control-request-method": {"value": "GET"}})), false),
+            ("OPTIONS without request method", preflight(json!({"origin": {"value": "https://app.example"}})), false),
+            ("private with a token", case(at_uri("/courses/c1/a", &good())), true),
+        ],
+    );
+    // Without `preflight`, a preflight needs a token like any request.
+    expect(
+        r#"{}"#,
+        &demo(),
+        &Runtime::ALL,
+        vec![(
+            "preflight off",
+            preflight(json!({"origin": {"value": "https://app.example"}, "access-control-request-method": {"value": "GET"}})),
+            false,
+        )],
+    );
+}
+
+#[test]
+fn rotation_with_key_ids() {
+    let k1 = b"rotation-key-one-rotation-key-one-xx".to_vec();
+    let k2 = b"rotation-key-two-rotation-key-two-xx".to_vec();
+    let keys = vec![key_with_id("k1", &k1), key_with_id("k2", &k2)];
+    let claims = json!({"exp": NOW + 60}).to_string();
+    let signed = |header: &str, secret: &[u8]| case(q("jwt", &token_raw(header, &claims, secret)));
+    expect(
+        "{}",
+        &keys,
+        &Runtime::ALL,
+        vec![
+            ("kid k1, key 1", signed(r#"{"alg":"HS256","kid":"k1"}"#, &k1), true),
+            ("kid k2, key 2", signed(r#"{"alg":"HS256","kid":"k2"}"#, &k2), true),
+            ("kid naming the other key", signed(r#"{"alg":"HS256","kid":"k2"}"#, &k1), false),
+            ("unknown kid", signed(r#"{"alg":"HS256","kid":"k3"}"#, &k1), false),
+            ("kid a number", signed(r#"{"alg":"HS256","kid":1}"#, &k1), false),
+            ("kid null", signed(r#"{"alg":"HS256","kid":null}"#, &k1), false),
+            ("no kid, key 1", signed(r#"{"alg":"HS256"}"#, &k1), true),
+            ("no kid, key 2", signed(r#"{"alg":"HS256"}"#, &k2), true),
+            ("no kid, other key", signed(r#"{"alg":"HS256"}"#, DEMO_KEY), false),
+        ],
+    );
+    // One key with an id: a token naming another id is denied, one without kid is tried.
+    expect(
+        "{}",
+        &[key_with_id("k1", &k1)],
+        &Runtime::ALL,
+        vec![
+            ("kid k1", signed(r#"{"alg":"HS256","kid":"k1"}"#, &k1), true),
+            ("kid k2", signed(r#"{"alg":"HS256","kid":"k2"}"#, &k1), false),
+            ("no kid", signed(r#"{"alg":"HS256"}"#, &k1), true),
+        ],
+    );
+}
+
+#[test]
+fn key_value_store_with_rotation() {
+    let policy = r#"{"key": {"kvs": "jwt.secret"}}"#;
+    let old = b"store-key-old-store-key-old-store-key".to_vec();
+    let new = b"store-key-new-store-key-new-store-key".to_vec();
+    let store = json!({
+        "jwt.secret": String::from_utf8(old.clone()).unwrap(),
+        "jwt.secret:2026-11": String::from_utf8(new.clone()).unwrap(),
+    });
+    let claims = json!({"exp": NOW + 60}).to_string();
+    let signed = |header: &str, secret: &[u8]| case_with_store(q("jwt", &token_raw(header, &claims, secret)), store.clone());
+    expect(
+        policy,
+        &[],
+        &[Runtime::Js2],
+        vec![
+            ("no kid, default key", signed(r#"{"alg":"HS256"}"#, &old), true),
+            ("kid, its key", signed(r#"{"alg":"HS256","kid":"2026-11"}"#, &new), true),
+            ("kid, the other key", signed(r#"{"alg":"HS256","kid":"2026-11"}"#, &old), false),
+            ("no kid, the new key", signed(r#"{"alg":"HS256"}"#, &new), false),
+            ("kid missing from the store", signed(r#"{"alg":"HS256","kid":"2027-01"}"#, &new), false),
+            ("kid with a colon", signed(r#"{"alg":"HS256","kid":"a:b"}"#, &new), false),
+            ("kid a number", signed(r#"{"alg":"HS256","kid":5}"#, &new), false),
+            ("store empty", case_with_store(q("jwt", &token_raw(r#"{"alg":"HS256"}"#, &claims, &old)), json!({})), false),
+        ],
+    );
+}
+
+#[test]
+fn no_store_read_without_a_well_formed_token() {
+    let code = generate(&with_runtime(r#"{"key": {"kvs": "jwt.secret"}}"#, Runtime::Js2), vec![]);
+    let store = json!({"jwt.secret": String::from_utf8_lossy(DEMO_KEY)});
+    let cases = vec![
+        case_with_store(event(URI, json!({}), json!({}), json!({})), store.clone()),
+        case_with_store(q("jwt", "garbage"), store.clone()),
+        case_with_store(q("jwt", "a.b.c"), store.clone()),
+        case_with_store(q("jwt", &good()), store.clone()),
+    ];
+    let reads = common::njs::store_reads(&code, &cases);
+    assert_eq!(reads, vec![0, 0, 0, 1]);
+}
+
+#[test]
+fn deny_with_status_or_redirect() {
+    for runtime in Runtime::ALL {
+        let code = generate(&with_runtime(r#"{"deny": {"status": 403}}"#, runtime), demo());
+        let out = run(&code, &[case(q("jwt", "x"))]);
+        assert_eq!(out[0], Outcome::Response(json!({"statusCode": 403, "statusDescription": "Forbidden"})), "{runtime}");
+
+        let policy = r#"{"deny": {"redirect": "https://lms.example.com/login?next={uri}&from=cdn"}}"#;
+        let code = generate(&with_runtime(policy, runtime), demo());
+        let out = run(&code, &[case(event("/courses/c1/a b&c.m3u8", json!({}), json!({}), json!({})))]);
+        assert_eq!(
+            out[0],
+            Outcome::Response(json!({
+                "statusCode": 302,
+                "statusDescription": "Found",
+                "headers": {"location": {"value": "https://lms.example.com/login?next=%2Fcourses%2Fc1%2Fa%20b%26c.m3u8&from=cdn"}}
+            })),
+            "{runtime}"
+        );
+    }
+}
+
+#[test]
+fn policy_strings_that_look_like_code_stay_literals() {
+    let hostile = [
+        "\"; return request; \"",
+        "'; return request; '",
+        "</script><script>alert(1)</script>",
+        "line\u{2028}separator\u{2029}",
+        "${request}",
+        "`backtick`",
+        "back\\slash\\",
+        "*/ return request; /*",
+        "é日本🔑",
+    ];
+    for value in hostile {
+        // URI patterns cannot hold spaces or control characters, and a URI with a backslash is
+        // never public: those values are not used as public paths.
+        let path_like = !value.chars().any(|c| c.is_whitespace() || c.is_control() || c == '\\');
+        let public = if path_like { format!("/pub/{value}") } else { "/pub/plain".to_string() };
+        let policy = json!({
+            "token": {"from": ["query:a\"b'c\\d"]},
+            "claims": {"iss": value, "aud": [value, "x"]},
+            "public": [public],
+        })
+        .to_string();
+        for runtime in Runtime::ALL {
+            let code = generate(&with_runtime(&policy, runtime), demo());
+            let with = |iss: &str, aud: &str| {
+                let t = token(json!({"exp": NOW + 60, "iss": iss, "aud": aud}));
+                case(event(URI, json!({"a\"b'c\\d": {"value": t}}), json!({}), json!({})))
+            };
+            let mut near = value.to_string();
+            near.push(' ');
+            let out = run(
+                &code,
+                &[
+                    with(value, value),
+                    with(&near, value),
+                    with(value, &near),
+                    case(event(&public, json!({}), json!({}), json!({}))),
+                    case(event(&format!("{public}x"), json!({}), json!({}), json!({}))),
+                ],
+            );
+            assert!(out[0].allowed(), "{runtime}: {value:?} should match itself: {:?}", out[0]);
+            assert!(!out[1].allowed(), "{runtime}: {value:?}: iss matched another string");
+            assert!(!out[2].allowed(), "{runtime}: {value:?}: aud matched another string");
+            assert!(out[3].allowed(), "{runtime}: {value:?}: public path should match itself");
+            assert!(!out[4].allowed(), "{runtime}: {value:?}: public path matched another");
+        }
+    }
+}
+
+#[test]
+fn unused_features_cost_nothing() {
+    let plain = generate("{}", demo());
+    for word in ["unsafe", "%(2e", "OPTIONS", "indexOf", "kvs", "location", "slice"] {
+        assert!(!plain.contains(word), "a policy without that feature has `{word}`: {plain}");
+    }
+    let scoped = generate(r#"{"claims": {"scope": "paths"}}"#, demo());
+    assert!(scoped.contains("%(2e|2f|5c)"), "{scoped}");
+}

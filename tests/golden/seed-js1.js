@@ -1,0 +1,40 @@
+// cloudfront-js-1.0
+var crypto = require("crypto");
+function decode(segment) {
+    return JSON.parse(String.bytesFrom(segment, "base64url").fromUTF8());
+}
+var KEY = "cfjwt-demo-key-PUBLIC-never-use-in-production-0123456789";
+var TOKEN = /^(([\w-]+)\.([\w-]+))\.([\w-]{43})(?![\s\S])/;
+function sign(key, input) {
+    return crypto.createHmac("sha256", key).update(input).digest("base64url");
+}
+function same(expected, actual) {
+    for(var i = 0, diff = 0; i < 43; i++)diff |= expected.charCodeAt(i) ^ actual.charCodeAt(i);
+    return diff === 0;
+}
+function handler(event) {
+    var request = event.request, now = Date.now() / 1000, found, token, header, payload;
+    try {
+        checks: {
+            if (found = request.querystring.jwt) delete request.querystring.jwt, token = TOKEN.exec(found.value);
+            else break checks;
+            if (!token || found.multiValue && found.multiValue.length > 1) break checks;
+            if (!same(sign(KEY, token[1]), token[4])) break checks;
+            header = decode(token[2]);
+            if (header.alg !== "HS256" || "crit" in header) break checks;
+            if (!(payload = decode(token[3])) || typeof payload !== "object" || Array.isArray(payload)) break checks;
+            if (typeof payload.exp !== "number" || now >= payload.exp) break checks;
+            if (payload.nbf !== void 0 && (typeof payload.nbf !== "number" || now < payload.nbf)) break checks;
+            return request;
+        }
+    } catch (e) {}
+    return {
+        statusCode: 401,
+        statusDescription: "Unauthorized",
+        headers: {
+            "www-authenticate": {
+                value: "Bearer"
+            }
+        }
+    };
+}
