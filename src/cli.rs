@@ -3,7 +3,7 @@
 //! failed), 2 bad input. Errors are printed here, once, as one sentence.
 
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context as _};
@@ -16,6 +16,7 @@ use crate::generate;
 use crate::key::{self, Encoding, KeyArg, LoadOptions};
 use crate::output;
 use crate::policy;
+use crate::runtime;
 use crate::token;
 
 #[derive(Parser, Debug)]
@@ -37,6 +38,8 @@ enum Command {
     Gen(GenArgs),
     /// Check a function file against what CloudFront accepts.
     Check(CheckArgs),
+    /// Run a function on events in the bundled engine, as CloudFront would.
+    Test(TestArgs),
     /// Mint an HS256 token for testing.
     Token(TokenArgs),
 }
@@ -103,6 +106,28 @@ struct CheckArgs {
 }
 
 #[derive(Args, Debug)]
+struct TestArgs {
+    /// The function file.
+    file: PathBuf,
+    /// An event file in the `aws cloudfront test-function` format. Repeatable; one result each.
+    #[arg(long, value_name = "EVENT.json", required = true)]
+    event: Vec<PathBuf>,
+    /// The time the function sees, in Unix seconds (default: the clock).
+    #[arg(long, value_name = "UNIX_SECONDS")]
+    now: Option<f64>,
+    /// KeyValueStore contents: a JSON object of key to value.
+    #[arg(long, value_name = "KVS.json")]
+    kvs: Option<PathBuf>,
+    /// The runtime (default: the file's marker comment, else cloudfront-js-2.0).
+    #[arg(long, value_parser = parse_runtime)]
+    runtime: Option<Runtime>,
+    /// Print one JSON result per line, as `aws cloudfront test-function` returns them (the default
+    /// when stdout is not a terminal).
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
 struct TokenArgs {
     #[command(flatten)]
     keys: KeyArgs,
@@ -133,6 +158,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Gen(a) => run_gen(a),
         Command::Check(a) => run_check(a),
+        Command::Test(a) => run_test(a),
         Command::Token(a) => run_token(a),
     };
     match result {
@@ -227,6 +253,85 @@ fn run_check(a: CheckArgs) -> anyhow::Result<ExitCode> {
         writeln!(out, "{name}:{}:{}: {}", p.line, p.column, p.message)?;
     }
     Ok(ExitCode::from(1))
+}
+
+fn run_test(a: TestArgs) -> anyhow::Result<ExitCode> {
+    use std::io::IsTerminal as _;
+
+    let code = std::fs::read_to_string(&a.file).with_context(|| format!("{}: cannot read it", a.file.display()))?;
+    let mut events = Vec::with_capacity(a.event.len());
+    for path in &a.event {
+        let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read it", path.display()))?;
+        let value: serde_json::Value =
+            serde_json::from_str(&text).with_context(|| format!("{}: not valid JSON", path.display()))?;
+        let event = runtime::normalize_event(value).with_context(|| path.display().to_string())?;
+        events.push(event);
+    }
+    let kvs = match &a.kvs {
+        None => None,
+        Some(path) => Some(read_store(path)?),
+    };
+    let now_ms = match a.now {
+        Some(s) => s * 1000.0,
+        None => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as f64)
+            .unwrap_or(0.0),
+    };
+    let opts = runtime::Options {
+        runtime: a.runtime.or_else(|| Runtime::from_marker(&code)).unwrap_or_default(),
+        now_ms,
+        kvs,
+        time_limit: std::time::Duration::from_secs(1),
+    };
+    let results = runtime::run(&code, &events, &opts).with_context(|| a.file.display().to_string())?;
+    let mut out = std::io::stdout().lock();
+    let json = a.json || !std::io::stdout().is_terminal();
+    for (path, result) in a.event.iter().zip(&results) {
+        if json {
+            writeln!(out, "{}", serde_json::to_string(result)?)?;
+        } else {
+            writeln!(out, "{}: {}", path.display(), describe(result))?;
+            for line in &result.function_execution_logs {
+                writeln!(out, "  log: {line}")?;
+            }
+        }
+    }
+    let failed = results.iter().any(runtime::TestResult::failed);
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// A KeyValueStore file: a JSON object; string values are the values, others their JSON text.
+fn read_store(path: &Path) -> anyhow::Result<std::collections::BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read it", path.display()))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{}: not valid JSON", path.display()))?;
+    let serde_json::Value::Object(map) = value else {
+        bail!("{}: a KeyValueStore file is a JSON object of keys to values", path.display());
+    };
+    Ok(map
+        .into_iter()
+        .map(|(k, v)| match v {
+            serde_json::Value::String(s) => (k, s),
+            other => (k, other.to_string()),
+        })
+        .collect())
+}
+
+/// One line for people: what the function decided.
+fn describe(result: &runtime::TestResult) -> String {
+    if result.failed() {
+        return format!("FAILED: {}", result.function_error_message);
+    }
+    let output: serde_json::Value = serde_json::from_str(&result.function_output).unwrap_or_default();
+    if let Some(response) = output.get("response") {
+        let status = response.get("statusCode").map(|s| s.to_string()).unwrap_or_default();
+        let description = response.get("statusDescription").and_then(|d| d.as_str()).unwrap_or("");
+        format!("denied: {status} {description}").trim_end().to_string()
+    } else {
+        let uri = output.pointer("/request/uri").and_then(|u| u.as_str()).unwrap_or("");
+        format!("allowed: the request for {uri} goes on (compute utilization {})", result.compute_utilization)
+    }
 }
 
 fn run_token(a: TokenArgs) -> anyhow::Result<ExitCode> {

@@ -25,7 +25,7 @@ function sign(key, input) {
 // the input, so the time taken says nothing about where they differ.
 function same(expected, actual) {
   for (var i = 0, diff = 0; i < 43; i++) diff |= expected.charCodeAt(i) ^ actual.charCodeAt(i);
-  return diff === 0;
+  return !diff;
 }
 
 // Tries a token against every key whose id is `kid` (every key when `kid` is undefined).
@@ -43,10 +43,10 @@ function matches(uri, pattern) {
 
 // True when `value` is a string or a list of strings, and `test` holds for one of them.
 function some(value, test) {
-  if (typeof value === 'string') value = [value];
+  if (typeof value == 'string') value = [value];
   if (!Array.isArray(value)) return false;
   for (var j = 0, hit = false; j < value.length; j++) {
-    if (typeof value[j] !== 'string') return false;
+    if (typeof value[j] != 'string') return false;
     if (test(value[j])) hit = true;
   }
   return hit;

@@ -28,7 +28,7 @@ async function steps(request, now, found, token, header, payload) {
     signature_any: if (!verify(KEYS, void 0, token)) break checks;
     signature_kid: if (!verify(KEYS, header.kid, token)) break checks;
     // From the KeyValueStore: `$NAME` for a token without `kid`, `$PREFIX` + kid otherwise.
-    store_kid: if (header.kid !== void 0 && (typeof header.kid !== 'string' || !/^[\w.-]{1,64}$/.test(header.kid))) break checks;
+    store_kid: if (header.kid !== void 0 && (typeof header.kid != 'string' || !/^[\w.-]{1,64}(?![\s\S])/.test(header.kid))) break checks;
     // njs, and so CloudFront, refuses `await` inside a call's arguments: the read is a statement.
     store_read: var secret = await store.get(header.kid === void 0 ? $NAME : $PREFIX + header.kid);
     signature_store: if (!same(sign(secret, token[1]), token[4])) break checks;
@@ -37,15 +37,15 @@ async function steps(request, now, found, token, header, payload) {
     header: if (header.alg !== 'HS256' || 'crit' in header) break checks;
 
     // Rule 6: the payload is a JSON object.
-    payload: if (!(payload = decode(token[3])) || typeof payload !== 'object' || Array.isArray(payload)) break checks;
+    payload: if (!(payload = decode(token[3])) || typeof payload != 'object' || Array.isArray(payload)) break checks;
 
     // Rule 7: times are numbers; `$LEEWAY` seconds of skew are allowed.
-    exp_required: if (typeof payload.exp !== 'number' || now >= payload.exp + $LEEWAY) break checks;
-    exp_optional: if (payload.exp !== void 0 && (typeof payload.exp !== 'number' || now >= payload.exp + $LEEWAY)) break checks;
-    nbf_required: if (typeof payload.nbf !== 'number' || now < payload.nbf - $LEEWAY) break checks;
-    nbf_optional: if (payload.nbf !== void 0 && (typeof payload.nbf !== 'number' || now < payload.nbf - $LEEWAY)) break checks;
+    exp_required: if (typeof payload.exp != 'number' || now >= payload.exp + $LEEWAY) break checks;
+    exp_optional: if (payload.exp !== void 0 && (typeof payload.exp != 'number' || now >= payload.exp + $LEEWAY)) break checks;
+    nbf_required: if (typeof payload.nbf != 'number' || now < payload.nbf - $LEEWAY) break checks;
+    nbf_optional: if (payload.nbf !== void 0 && (typeof payload.nbf != 'number' || now < payload.nbf - $LEEWAY)) break checks;
     // `$OLDEST` is max_age + leeway.
-    max_age: if (typeof payload.iat !== 'number' || now - payload.iat > $OLDEST || payload.iat > now + $LEEWAY) break checks;
+    max_age: if (typeof payload.iat != 'number' || now - payload.iat > $OLDEST || payload.iat > now + $LEEWAY) break checks;
 
     // Rule 8: issuer and audience.
     iss_one: if (payload.iss !== $ISSUER) break checks;

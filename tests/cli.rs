@@ -220,3 +220,55 @@ fn token_refuses_bad_claims() {
     cfjwt().args(["token", "--key-file", &d.path("key"), "--claims", "{"]).assert().code(2);
     cfjwt().args(["token"]).assert().code(2);
 }
+
+#[test]
+fn test_runs_events_and_prints_test_function_results() {
+    let d = Dir::new();
+    cfjwt()
+        .args(["gen", "--config", &d.path("policy.json"), "--key-file", &d.path("key"), "-o", &d.path("f.js")])
+        .assert()
+        .success();
+    let t = String::from_utf8(
+        cfjwt().args(["token", "--key-file", &d.path("key"), "--ttl", "60", "--now", "1000"]).output().unwrap().stdout,
+    )
+    .unwrap();
+    let event = |token: &str| {
+        serde_json::json!({"version": "1.0", "context": {"eventType": "viewer-request"},
+            "request": {"method": "GET", "uri": "/v/a.ts", "querystring": {"jwt": {"value": token}, "q": {"value": "1"}}, "headers": {}}})
+        .to_string()
+    };
+    d.write("good.json", &event(t.trim()));
+    d.write("bad.json", &event("nope"));
+    let out = cfjwt()
+        .args(["test", &d.path("f.js"), "--event", &d.path("good.json"), "--event", &d.path("bad.json"), "--now", "1000"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 2);
+    let first: serde_json::Value = serde_json::from_str(lines[0]["FunctionOutput"].as_str().unwrap()).unwrap();
+    assert_eq!(first["request"]["querystring"], serde_json::json!({"q": {"value": "1"}}));
+    assert_eq!(lines[0]["FunctionErrorMessage"], "");
+    let second: serde_json::Value = serde_json::from_str(lines[1]["FunctionOutput"].as_str().unwrap()).unwrap();
+    assert_eq!(second["response"]["statusCode"], 401);
+    // After exp, the same token is denied.
+    let out = cfjwt().args(["test", &d.path("f.js"), "--event", &d.path("good.json"), "--now", "1060"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("401"));
+}
+
+#[test]
+fn test_exit_codes() {
+    let d = Dir::new();
+    d.write("throws.js", "function handler(event) { throw new Error('boom'); }\n");
+    d.write("e.json", r#"{"request": {"method": "GET", "uri": "/", "querystring": {}, "headers": {}}}"#);
+    cfjwt()
+        .args(["test", &d.path("throws.js"), "--event", &d.path("e.json")])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("boom"));
+    d.write("not-event.json", r#"{"hello": 1}"#);
+    cfjwt().args(["test", &d.path("throws.js"), "--event", &d.path("not-event.json")]).assert().code(2);
+    d.write("broken.js", "function handler(event) {\n");
+    cfjwt().args(["test", &d.path("broken.js"), "--event", &d.path("e.json")]).assert().code(2);
+}

@@ -291,6 +291,7 @@ fn several_keys_without_ids_are_all_tried() {
 #[test]
 fn never_throws_on_odd_requests() {
     // Requests shaped in ways CloudFront does not send still get an answer, not an exception.
+    // The bundled engine refuses such events as input, so they run under njs alone.
     let t = valid();
     let odd = vec![
         json!({"request": {"method": "GET", "uri": "/a", "querystring": {"jwt": {}}, "headers": {}, "cookies": {}}}),
@@ -300,7 +301,7 @@ fn never_throws_on_odd_requests() {
     ];
     for runtime in Runtime::ALL {
         let cases: Vec<Case> = odd.iter().cloned().map(case).collect();
-        for (i, out) in run(&seed(runtime), &cases).iter().enumerate() {
+        for (i, out) in common::njs::run(&seed(runtime), &cases).iter().enumerate() {
             assert!(!matches!(out, Outcome::Failed(_)), "{runtime}: case {i} threw: {out:?}");
         }
     }

@@ -49,8 +49,12 @@ pub fn emit(plan: &Plan, style: Style) -> String {
     let (key, keys) = key_values(plan);
     template::fill_placeholders(&mut items, &[("KEY", key), ("KEYS", keys), ("DENY", deny(&templates, &plan.deny))]);
     tidy::drop_unused(&mut items);
+    tidy::merge_top_level_vars(&mut items);
     tidy::fold_zero(&mut items);
     tidy::dot_access(&mut items);
+    if style == Style::Minified {
+        tidy::merge_guards(&mut items);
+    }
     if style == Style::Minified {
         tidy::shorten_names(&mut items);
     }

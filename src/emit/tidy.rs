@@ -69,6 +69,78 @@ fn keep(item: &mut ModuleItem, used: &BTreeSet<Atom>) -> bool {
     }
 }
 
+/// Puts the imports first, then every top-level variable in one `var` statement (in their order),
+/// then the functions. Function declarations are hoisted, so initializers that call them
+/// (`bytes(...)`) still work; imports are bound before any code runs.
+pub fn merge_top_level_vars(items: &mut Vec<ModuleItem>) {
+    let mut imports = Vec::new();
+    let mut vars: Option<Box<VarDecl>> = None;
+    let mut rest = Vec::new();
+    for item in items.drain(..) {
+        match item {
+            ModuleItem::ModuleDecl(ModuleDecl::Import(_)) => imports.push(item),
+            ModuleItem::Stmt(Stmt::Decl(Decl::Var(v))) if v.kind == VarDeclKind::Var => match &mut vars {
+                None => vars = Some(v),
+                Some(all) => all.decls.extend(v.decls),
+            },
+            other => rest.push(other),
+        }
+    }
+    items.extend(imports);
+    if let Some(v) = vars {
+        items.push(ModuleItem::Stmt(Stmt::Decl(Decl::Var(v))));
+    }
+    items.extend(rest);
+}
+
+/// Joins consecutive `if (a) break checks; if (b) break checks;` into `if (a || b) break checks;`.
+/// `||` evaluates `b` only when `a` is false, exactly as the two statements did.
+pub fn merge_guards(items: &mut Vec<ModuleItem>) {
+    items.visit_mut_with(&mut MergeGuards);
+}
+
+struct MergeGuards;
+
+impl VisitMut for MergeGuards {
+    fn visit_mut_stmts(&mut self, stmts: &mut Vec<Stmt>) {
+        stmts.visit_mut_children_with(self);
+        let mut out: Vec<Stmt> = Vec::with_capacity(stmts.len());
+        for stmt in stmts.drain(..) {
+            if let (Some(Stmt::If(prev)), Stmt::If(next)) = (out.last_mut(), &stmt) {
+                if prev.alt.is_none() && next.alt.is_none() && is_break(&prev.cons) && prev.cons == next.cons {
+                    let left = std::mem::replace(&mut prev.test, Box::new(Expr::Invalid(Invalid { span: swc_common::DUMMY_SP })));
+                    prev.test = Box::new(Expr::Bin(BinExpr {
+                        span: swc_common::DUMMY_SP,
+                        op: BinaryOp::LogicalOr,
+                        left: paren_for_or(left),
+                        right: paren_for_or(next.test.clone()),
+                    }));
+                    continue;
+                }
+            }
+            out.push(stmt);
+        }
+        *stmts = out;
+    }
+}
+
+fn is_break(stmt: &Stmt) -> bool {
+    matches!(stmt, Stmt::Break(BreakStmt { label: Some(_), .. }))
+}
+
+/// Operands of `||` that bind more loosely than it get parentheses.
+fn paren_for_or(e: Box<Expr>) -> Box<Expr> {
+    match *e {
+        Expr::Assign(_) | Expr::Cond(_) | Expr::Seq(_) | Expr::Arrow(_) | Expr::Yield(_) => {
+            Box::new(Expr::Paren(ParenExpr { span: swc_common::DUMMY_SP, expr: e }))
+        }
+        Expr::Bin(BinExpr { op: BinaryOp::NullishCoalescing, .. }) => {
+            Box::new(Expr::Paren(ParenExpr { span: swc_common::DUMMY_SP, expr: e }))
+        }
+        _ => e,
+    }
+}
+
 /// Folds `x + 0` and `x - 0` to `x`. Only numbers are ever added to a placeholder in the
 /// templates (`payload.exp + $LEEWAY`), so the fold is exact.
 pub fn fold_zero(items: &mut Vec<ModuleItem>) {

@@ -200,6 +200,8 @@ impl<'a, 'js> Session<'a, 'js> {
         session.begin_event.call::<_, ()>((opts.now_ms,)).map_err(engine_error)?;
         session.handler = session.load(code)?;
         session.top_level_logs = session.logs();
+        // Byte strings the top-level code made stay byte strings in every event.
+        get("sealTopLevel")?.call::<_, ()>(()).map_err(engine_error)?;
         Ok(session)
     }
 

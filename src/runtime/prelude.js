@@ -64,6 +64,7 @@
   // and are never registered. A byte string made by ordinary string operations (slicing or
   // concatenating a registered value) reads as text, as it does in njs 0.7 for concatenation.
   var byteStrings = new JsSet();
+  var topLevelBytes = null;
   var highByte = /[\x80-\xff]/;
 
   function markBytes(s) {
@@ -726,7 +727,12 @@
     beginEvent: function (ms) {
       nowMs = ms;
       logs = [];
-      byteStrings.clear();
+      // Byte strings made by the top-level code (which runs once here, and would run again
+      // before every event in CloudFront) stay byte strings in every event.
+      byteStrings = topLevelBytes === null ? new JsSet() : new JsSet(topLevelBytes);
+    },
+    sealTopLevel: function () {
+      topLevelBytes = new JsSet(byteStrings);
     },
     takeLogs: function () {
       var out = logs;

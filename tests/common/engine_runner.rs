@@ -1,7 +1,50 @@
-//! Runs cases in the bundled engine (`cfjwt::runtime`). Until it exists, the njs results stand in.
+//! Runs cases in the bundled engine (`cfjwt::runtime`), grouping consecutive cases that share a
+//! clock and a KeyValueStore into one run (one compile).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use cfjwt::cloudfront::Runtime;
+use cfjwt::runtime::{self, Options};
+use serde_json::Value;
 
 use super::{Case, Outcome};
 
 pub fn run(code: &str, cases: &[Case]) -> Vec<Outcome> {
-    super::njs::run(code, cases)
+    let runtime = Runtime::from_marker(code).unwrap_or_default();
+    let mut out = Vec::with_capacity(cases.len());
+    let mut start = 0;
+    while start < cases.len() {
+        let key = (cases[start].now, &cases[start].kvs);
+        let end = start + cases[start..].iter().take_while(|c| (c.now, &c.kvs) == key).count();
+        let opts = Options {
+            runtime,
+            now_ms: cases[start].now as f64 * 1000.0,
+            kvs: cases[start].kvs.as_ref().map(store),
+            time_limit: Duration::from_secs(2),
+        };
+        let events: Vec<Value> = cases[start..end].iter().map(|c| c.event.clone()).collect();
+        let results = runtime::run(code, &events, &opts).expect("the bundled engine runs the function");
+        out.extend(results.into_iter().map(|r| {
+            if r.failed() {
+                return Outcome::Failed(r.function_error_message);
+            }
+            let v: Value = serde_json::from_str(&r.function_output).expect("FunctionOutput is JSON");
+            match (v.get("request"), v.get("response")) {
+                (Some(req), None) => Outcome::Request(req.clone()),
+                (None, Some(resp)) => Outcome::Response(resp.clone()),
+                _ => Outcome::Failed(format!("unexpected FunctionOutput {v}")),
+            }
+        }));
+        start = end;
+    }
+    out
+}
+
+fn store(v: &Value) -> BTreeMap<String, String> {
+    v.as_object()
+        .expect("a store is a JSON object")
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+        .collect()
 }
