@@ -272,3 +272,30 @@ fn test_exit_codes() {
     d.write("broken.js", "function handler(event) {\n");
     cfjwt().args(["test", &d.path("broken.js"), "--event", &d.path("e.json")]).assert().code(2);
 }
+
+#[test]
+fn output_over_the_size_limit_is_refused_and_near_it_warned() {
+    let d = Dir::new();
+    let issuers = |n: usize| -> Vec<String> { (0..n).map(|i| format!("https://issuer-{i:04}.example.com/realms/some-long-realm-name")).collect() };
+    d.write("big.json", &serde_json::json!({"claims": {"iss": issuers(200)}}).to_string());
+    cfjwt()
+        .args(["gen", "--config", &d.path("big.json"), "--key-file", &d.path("key"), "-o", &d.path("out.js")])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::is_match(r"the function would be \d+ bytes, \d+ over CloudFront's 10240-byte limit").unwrap());
+    assert!(!Path::new(&d.path("out.js")).exists());
+    // Find a list length that lands between 10,000 and 10,240 bytes: gen warns but writes.
+    let near = (100..200)
+        .find(|n| {
+            d.write("near.json", &serde_json::json!({"claims": {"iss": issuers(*n)}}).to_string());
+            let out = cfjwt().args(["gen", "--config", &d.path("near.json"), "--key-file", &d.path("key")]).output().unwrap();
+            (10_001..=10_240).contains(&out.stdout.len())
+        })
+        .expect("some list length gives an output near the limit");
+    d.write("near.json", &serde_json::json!({"claims": {"iss": issuers(near)}}).to_string());
+    cfjwt()
+        .args(["gen", "--config", &d.path("near.json"), "--key-file", &d.path("key")])
+        .assert()
+        .success()
+        .stderr(predicate::str::starts_with("warning: ").and(predicate::str::contains("close to CloudFront's limit")));
+}

@@ -59,10 +59,10 @@ fn json_error(e: serde_json::Error, path: String, file: &Path) -> PolicyError {
         Category::Data => {
             // serde_json appends " at line L column C" to data errors; the path says it better.
             let text = e.to_string();
-            let message = match text.rfind(" at line ") {
-                Some(i) => text[..i].to_string(),
-                None => text,
-            };
+            let message = humanize(match text.rfind(" at line ") {
+                Some(i) => &text[..i],
+                None => &text,
+            });
             PolicyError::Field {
                 file: file.to_owned(),
                 path: if path.is_empty() || path == "." { "(top level)".into() } else { path },
@@ -83,6 +83,62 @@ fn json_error(e: serde_json::Error, path: String, file: &Path) -> PolicyError {
             }
         }
     }
+}
+
+/// Rewrites serde's wording for people who write policies: Rust type names become JSON ones, and
+/// an unknown field gets the closest known name as a suggestion.
+fn humanize(message: &str) -> String {
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        if let Some((unknown, expected)) = rest.split_once('`') {
+            let known: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+            let list = known.join(", ");
+            return match closest(unknown, &known) {
+                Some(name) => format!("unknown field `{unknown}`; did you mean `{name}`? (allowed here: {list})"),
+                None if known.is_empty() => format!("unknown field `{unknown}`"),
+                None => format!("unknown field `{unknown}` (allowed here: {list})"),
+            };
+        }
+    }
+    let replacements = [
+        ("expected i64", "expected a whole number"),
+        ("expected u64", "expected a whole number"),
+        ("expected a sequence", "expected a list"),
+        ("data did not match any variant of untagged enum OneOrMany", "expected a string or a list of strings"),
+    ];
+    let mut out = message.to_string();
+    for (from, to) in replacements {
+        out = out.replace(from, to);
+    }
+    if let Some(at) = out.find("expected struct Raw") {
+        out.replace_range(at.., "expected an object");
+    }
+    out
+}
+
+/// The known name within a small edit distance of `unknown`, if any.
+fn closest<'a>(unknown: &str, known: &[&'a str]) -> Option<&'a str> {
+    let limit = (unknown.chars().count() / 3).max(2);
+    known
+        .iter()
+        .map(|k| (edit_distance(&unknown.to_ascii_lowercase(), k), *k))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
 }
 
 /// Fills in defaults and checks every value; the first problem found is returned.
@@ -328,11 +384,19 @@ mod tests {
         let e = policy(r#"{"claims": {"leeway": 301}}"#).unwrap_err();
         assert_eq!(e, "p.json: claims.leeway: 301 is out of range; allowed: 0 to 300 seconds");
         let e = policy(r#"{"claims": {"leeway": "30"}}"#).unwrap_err();
-        assert!(e.starts_with("p.json: claims.leeway: invalid type: string"), "{e}");
+        assert_eq!(e, "p.json: claims.leeway: invalid type: string \"30\", expected a whole number");
         let e = policy(r#"{"token": {"from": ["query:jwt", "header:X-Token"]}}"#).unwrap_err();
         assert!(e.starts_with("p.json: token.from[1]: "), "{e}");
         let e = policy(r#"{"claims": {"leway": 3}}"#).unwrap_err();
-        assert!(e.contains("unknown field `leway`"), "{e}");
+        assert!(e.starts_with("p.json: claims.leway: unknown field `leway`; did you mean `leeway`? (allowed here: exp, nbf, leeway,"), "{e}");
+        let e = policy(r#"{"zzzzzz": 3}"#).unwrap_err();
+        assert!(e.contains("unknown field `zzzzzz` (allowed here: $schema, runtime,"), "{e}");
+        let e = policy(r#"{"claims": {"iss": 5}}"#).unwrap_err();
+        assert_eq!(e, "p.json: claims.iss: expected a string or a list of strings");
+        let e = policy(r#"{"claims": 5}"#).unwrap_err();
+        assert_eq!(e, "p.json: claims: invalid type: integer `5`, expected an object");
+        let e = policy(r#"{"token": {"from": "query:jwt"}}"#).unwrap_err();
+        assert_eq!(e, "p.json: token.from: invalid type: string \"query:jwt\", expected a list");
     }
 
     #[test]
