@@ -4,7 +4,7 @@
 
 use crate::cloudfront::Runtime;
 use crate::key::Key;
-use crate::policy::{Deny, KeySource, Policy, Presence, Source, UriPattern};
+use crate::policy::{Deny, Handoff, KeySource, Policy, Presence, Source, UriPattern};
 
 /// Where the signing secret comes from at run time.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,7 +24,8 @@ pub enum Step {
     Preflight,
     /// Take the token from the first present source; deny when none is, or it has several
     /// values; remove it from the request when `strip` (rules 2 and 10).
-    TakeToken { sources: Vec<Source>, strip: bool },
+    /// With `handoff`, a token from a query parameter is always removed and remembered as such.
+    TakeToken { sources: Vec<Source>, strip: bool, handoff: bool },
     /// Three base64url segments, the signature 43 characters: checked with the token (rule 3).
     /// Decode the header before the signature: needed when the header picks the key (`kid`).
     DecodeHeaderFirst,
@@ -47,6 +48,9 @@ pub enum Step {
     /// The claim of this name lists URI patterns; the request URI must match one and be free of
     /// dot segments and encoded separators (rule 9).
     Scope(String),
+    /// A valid token that came from the query string of a GET or HEAD: answer with a 302 to the
+    /// same URL without it, setting the cookie (the cookie hand-off).
+    Handoff(Handoff),
 }
 
 /// The whole function: runtime, steps, and the answer to a denied request.
@@ -69,7 +73,11 @@ impl Plan {
         if policy.preflight {
             steps.push(Step::Preflight);
         }
-        steps.push(Step::TakeToken { sources: policy.sources.clone(), strip: policy.strip });
+        steps.push(Step::TakeToken {
+            sources: policy.sources.clone(),
+            strip: policy.strip,
+            handoff: policy.handoff.is_some(),
+        });
         let keys = match &policy.key {
             KeySource::Embedded => {
                 let use_kid = keys.iter().any(|k| k.id.is_some());
@@ -101,6 +109,9 @@ impl Plan {
         }
         if let Some(claim) = &c.scope {
             steps.push(Step::Scope(claim.clone()));
+        }
+        if let Some(handoff) = &policy.handoff {
+            steps.push(Step::Handoff(handoff.clone()));
         }
         Plan { runtime: policy.runtime, steps, deny: policy.deny.clone() }
     }

@@ -58,8 +58,27 @@ function unsafe(uri) {
   return /(^|\/)\.\.?(\/|(?![\s\S]))|\\|%(2e|2f|5c)/i.test(uri);
 }
 
+// The cookie hand-off's answer: a 302 to the same URL without the token (other parameters kept
+// as they came), setting the cookie until the token's `exp`.
+function handoff(request, value, exp, now, name, attributes) {
+  var cookies = {}, query = [], key, item, list, n;
+  if (typeof exp == 'number') attributes += '; Max-Age=' + Math.max(0, Math.floor(exp - now));
+  cookies[name] = { value: value, attributes: attributes };
+  for (key in request.querystring) {
+    item = request.querystring[key];
+    list = item.multiValue || [item];
+    for (n = 0; n < list.length; n++) query.push(list[n].value === '' ? key : key + '=' + list[n].value);
+  }
+  return {
+    statusCode: 302,
+    statusDescription: 'Found',
+    headers: { location: { value: query.length ? request.uri + '?' + query.join('&') : request.uri } },
+    cookies: cookies
+  };
+}
+
 function handler(event) {
-  var request = event.request, now = Date.now() / 1000, found, token, header, payload;
+  var request = event.request, now = Date.now() / 1000, found, token, header, payload, moved;
   try {
     checks: {
       $STEPS;

@@ -5,7 +5,7 @@
 //
 // They are written inside a function shaped like the handler, so that `return`, `await` and
 // `break checks` parse as they will run; only the labeled statements are used.
-async function steps(request, now, found, token, header, payload) {
+async function steps(request, now, found, token, header, payload, moved) {
   checks: {
 
     // Rule 1: URIs served without a token. A URI with dot segments or encoded separators is not
@@ -20,6 +20,8 @@ async function steps(request, now, found, token, header, payload) {
     source_cookie: request.cookies;
     take: if (found = $SOURCE[$NAME]) token = $PATTERN.exec(found.value);
     take_strip: if (found = $SOURCE[$NAME]) delete $SOURCE[$NAME], token = $PATTERN.exec(found.value);
+    // With the cookie hand-off, a query-string token is always removed, and remembered.
+    take_handoff: if (found = $SOURCE[$NAME]) delete $SOURCE[$NAME], moved = true, token = $PATTERN.exec(found.value);
     well_formed: if (!token || found.multiValue && found.multiValue.length > 1) break checks;
 
     // Rule 4: the signature, under the key(s).
@@ -54,6 +56,9 @@ async function steps(request, now, found, token, header, payload) {
 
     // Rule 9: the claim `$CLAIM` lists the URI patterns the token opens.
     scope: if (unsafe(request.uri) || !some(payload[$CLAIM], function (p) { return matches(request.uri, p); })) break checks;
+
+    // The cookie hand-off: the last step, once the token is known good.
+    handoff: if (moved && (request.method === 'GET' || request.method === 'HEAD')) return handoff(request, found.value, payload.exp, now, $COOKIE, $ATTRIBUTES);
 
     // The deny responses.
     unauthorized: ({ statusCode: 401, statusDescription: 'Unauthorized', headers: { 'www-authenticate': { value: 'Bearer' } } });

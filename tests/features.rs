@@ -446,3 +446,69 @@ fn unused_features_cost_nothing() {
     let scoped = generate(r#"{"claims": {"scope": "paths"}}"#, demo());
     assert!(scoped.contains("%(2e|2f|5c)"), "{scoped}");
 }
+
+#[test]
+fn cookie_handoff_end_to_end() {
+    let policy = r#"{"token": {"from": ["cookie:token", "query:jwt"], "handoff": {"cookie": "token", "path": "/courses/"}},
+                    "claims": {"scope": "paths"}}"#;
+    let t = token(json!({"exp": NOW + 60, "paths": ["/courses/c1/*"]}));
+    for runtime in Runtime::ALL {
+        let code = generate(&with_runtime(policy, runtime), demo());
+        // 1. The player asks for the manifest with the token in the query string.
+        let manifest = event(
+            "/courses/c1/master.m3u8",
+            json!({"jwt": {"value": t}, "lang": {"value": "en"}, "q": {"value": "1", "multiValue": [{"value": "1"}, {"value": "2"}]}}),
+            json!({"host": {"value": "cdn.example.com"}}),
+            json!({}),
+        );
+        let out = run(&code, &[case(manifest)]);
+        let Outcome::Response(r) = &out[0] else { panic!("{runtime}: expected a redirect, got {:?}", out[0]) };
+        assert_eq!(r["statusCode"], 302, "{runtime}");
+        assert_eq!(r["headers"]["location"]["value"], "/courses/c1/master.m3u8?lang=en&q=1&q=2", "{runtime}");
+        assert_eq!(r["cookies"]["token"]["value"], t.as_str(), "{runtime}");
+        assert_eq!(r["cookies"]["token"]["attributes"], "Secure; HttpOnly; SameSite=Lax; Path=/courses/; Max-Age=60", "{runtime}");
+
+        // 2. The redirected manifest request and the segment requests carry the cookie.
+        let with_cookie = |uri: &str, query: Value| event(uri, query, json!({}), json!({"token": {"value": t}}));
+        let out = run(
+            &code,
+            &[
+                case(with_cookie("/courses/c1/master.m3u8", json!({"lang": {"value": "en"}}))),
+                case(with_cookie("/courses/c1/hls/seg-001.ts", json!({}))),
+                case(with_cookie("/courses/c2/hls/seg-001.ts", json!({}))),
+            ],
+        );
+        assert_eq!(out[0].request()["querystring"], json!({"lang": {"value": "en"}}), "{runtime}");
+        assert_eq!(out[0].request()["cookies"], json!({}), "{runtime}: the cookie is stripped too");
+        assert!(out[1].allowed(), "{runtime}: segment with the cookie");
+        assert_eq!(out[2].status(), Some(401), "{runtime}: the cookie opens only its scope");
+
+        // 3. No hand-off for a bad token, for other methods, or for a cookie token.
+        let mut post = event("/courses/c1/upload", json!({"jwt": {"value": t}}), json!({}), json!({}));
+        post["request"]["method"] = json!("POST");
+        let out = run(
+            &code,
+            &[
+                case(event("/courses/c1/master.m3u8", json!({"jwt": {"value": "nope"}}), json!({}), json!({}))),
+                case(post),
+                case_at(event("/courses/c1/master.m3u8", json!({"jwt": {"value": t}}), json!({}), json!({})), NOW + 60),
+            ],
+        );
+        assert_eq!(out[0].status(), Some(401), "{runtime}: bad token");
+        assert_eq!(out[1].request()["querystring"], json!({}), "{runtime}: POST goes on, token stripped");
+        assert_eq!(out[2].status(), Some(401), "{runtime}: expired token");
+    }
+}
+
+#[test]
+fn handoff_without_exp_sets_a_session_cookie() {
+    let policy = r#"{"token": {"from": ["query:jwt", "cookie:t"], "handoff": {"cookie": "t"}}, "claims": {"exp": "optional"}}"#;
+    let t = token(json!({"sub": "u"}));
+    for runtime in Runtime::ALL {
+        let code = generate(&with_runtime(policy, runtime), demo());
+        let out = run(&code, &[case(q("jwt", &t))]);
+        let Outcome::Response(r) = &out[0] else { panic!("{runtime}: {:?}", out[0]) };
+        assert_eq!(r["cookies"]["t"]["attributes"], "Secure; HttpOnly; SameSite=Lax; Path=/", "{runtime}");
+        assert_eq!(r["headers"]["location"]["value"], URI, "{runtime}");
+    }
+}

@@ -49,6 +49,7 @@ pub fn emit(plan: &Plan, style: Style) -> String {
     let (key, keys) = key_values(plan);
     template::fill_placeholders(&mut items, &[("KEY", key), ("KEYS", keys), ("DENY", deny(&templates, &plan.deny))]);
     tidy::drop_unused(&mut items);
+    tidy::drop_unused_locals(&mut items);
     tidy::merge_top_level_vars(&mut items);
     tidy::fold_zero(&mut items);
     tidy::dot_access(&mut items);
@@ -81,8 +82,8 @@ impl Steps<'_> {
                 self.push("public_paths", &[("PATTERNS", str_array(&written))]);
             }
             Step::Preflight => self.push("preflight", &[]),
-            Step::TakeToken { sources, strip } => {
-                let chain = self.source_chain(sources, *strip);
+            Step::TakeToken { sources, strip, handoff } => {
+                let chain = self.source_chain(sources, *strip, *handoff);
                 self.out.push(chain);
                 self.push("well_formed", &[]);
             }
@@ -130,6 +131,10 @@ impl Steps<'_> {
             Step::Iss(list) => self.push("iss_any", &[("ISSUERS", str_array(list))]),
             Step::Aud(list) => self.push("aud", &[("AUDIENCES", str_array(list))]),
             Step::Scope(claim) => self.push("scope", &[("CLAIM", str_lit(claim))]),
+            Step::Handoff(h) => {
+                let attributes = format!("Secure; HttpOnly; SameSite=Lax; Path={}", h.path);
+                self.push("handoff", &[("COOKIE", str_lit(&h.cookie)), ("ATTRIBUTES", str_lit(&attributes))]);
+            }
         }
     }
 
@@ -141,7 +146,7 @@ impl Steps<'_> {
     }
 
     /// `if (found = SOURCE1) ...; else if (found = SOURCE2) ...; else break checks;`
-    fn source_chain(&self, sources: &[Source], strip: bool) -> Stmt {
+    fn source_chain(&self, sources: &[Source], strip: bool, handoff: bool) -> Stmt {
         let mut chain = self.t.stmt("no_token", &[]);
         for source in sources.iter().rev() {
             let (fragment, name) = match source {
@@ -151,7 +156,11 @@ impl Steps<'_> {
             };
             let object = self.t.expr(fragment, &[]);
             let pattern = if source.is_bearer() { "BEARER" } else { "TOKEN" };
-            let take = if strip { "take_strip" } else { "take" };
+            let take = match source {
+                Source::Query(_) if handoff => "take_handoff",
+                _ if strip => "take_strip",
+                _ => "take",
+            };
             let mut stmt = self.t.stmt(take, &[("SOURCE", object), ("NAME", str_lit(name)), ("PATTERN", ident(pattern))]);
             match &mut stmt {
                 Stmt::If(if_stmt) => if_stmt.alt = Some(Box::new(chain)),

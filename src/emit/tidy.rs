@@ -27,6 +27,33 @@ pub fn drop_unused(items: &mut Vec<ModuleItem>) {
     }
 }
 
+/// Drops local variables declared without a value that nothing in their function uses (the
+/// handler declares every variable any step might need).
+pub fn drop_unused_locals(items: &mut Vec<ModuleItem>) {
+    items.visit_mut_with(&mut UnusedLocals);
+}
+
+struct UnusedLocals;
+
+impl VisitMut for UnusedLocals {
+    fn visit_mut_function(&mut self, f: &mut Function) {
+        f.visit_mut_children_with(self);
+        let mut counts: BTreeMap<Atom, usize> = BTreeMap::new();
+        f.body.visit_with(&mut Count(&mut counts));
+        if let Some(body) = &mut f.body {
+            for stmt in &mut body.stmts {
+                if let Stmt::Decl(Decl::Var(v)) = stmt {
+                    v.decls.retain(|d| match (&d.name, &d.init) {
+                        (Pat::Ident(b), None) => counts.get(&b.id.sym).copied().unwrap_or(0) > 1,
+                        _ => true,
+                    });
+                }
+            }
+            body.stmts.retain(|s| !matches!(s, Stmt::Decl(Decl::Var(v)) if v.decls.is_empty()));
+        }
+    }
+}
+
 /// Records the identifiers `item` refers to, leaving out the name(s) it declares itself.
 fn collect_uses(item: &ModuleItem, used: &mut BTreeSet<Atom>) {
     let mut uses = Uses(used);

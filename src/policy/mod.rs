@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cloudfront::Runtime;
 
-pub use validate::validate;
+pub use validate::{parse_pattern, validate};
 
 /// Where the token may be found in a viewer request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -81,6 +81,17 @@ pub enum Deny {
     Redirect(String),
 }
 
+/// Moving a token from the query string into a cookie: a valid token that came in a query
+/// parameter of a GET or HEAD request is answered with a 302 to the same URL without it, setting
+/// the cookie, so a video player's segment requests carry the token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Handoff {
+    /// The cookie to set; it is one of the token's sources.
+    pub cookie: String,
+    /// The cookie's `Path`. Defaults to `/`.
+    pub path: String,
+}
+
 /// Claim checks beyond the signature and header.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Claims {
@@ -111,6 +122,8 @@ pub struct Policy {
     pub sources: Vec<Source>,
     /// Remove the token from its source before the request goes on. Defaults to true.
     pub strip: bool,
+    /// Move a query-string token into a cookie. Defaults to off.
+    pub handoff: Option<Handoff>,
     pub claims: Claims,
     /// URIs served without any token check. Defaults to none.
     pub public: Vec<UriPattern>,

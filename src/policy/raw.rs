@@ -37,6 +37,14 @@ pub struct RawKey {
 pub struct RawToken {
     pub from: Option<Vec<String>>,
     pub strip: Option<bool>,
+    pub handoff: Option<RawHandoff>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHandoff {
+    pub cookie: Option<String>,
+    pub path: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

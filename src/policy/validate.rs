@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use super::raw::{OneOrMany, RawClaims, RawDeny, RawPolicy};
-use super::{Claims, Deny, KeySource, Policy, PolicyError, Presence, Source, UriPattern};
+use super::raw::{OneOrMany, RawClaims, RawDeny, RawHandoff, RawPolicy};
+use super::{Claims, Deny, Handoff, KeySource, Policy, PolicyError, Presence, Source, UriPattern};
 use crate::cloudfront::Runtime;
 
 /// The largest `claims.leeway` accepted, in seconds.
@@ -194,6 +194,11 @@ pub fn validate(raw: RawPolicy) -> Result<Policy, FieldError> {
         }
     };
 
+    let handoff = match token.handoff {
+        None => None,
+        Some(h) => Some(validate_handoff(h, &sources)?),
+    };
+
     let claims = validate_claims(raw.claims.unwrap_or_default())?;
 
     let public = match raw.public {
@@ -220,11 +225,32 @@ pub fn validate(raw: RawPolicy) -> Result<Policy, FieldError> {
         key,
         sources,
         strip: token.strip.unwrap_or(true),
+        handoff,
         claims,
         public,
         preflight: raw.preflight.unwrap_or(false),
         deny,
     })
+}
+
+fn validate_handoff(raw: RawHandoff, sources: &[Source]) -> Result<Handoff, FieldError> {
+    let Some(cookie) = raw.cookie else {
+        return err("token.handoff.cookie", "name the cookie to set, one of the `cookie:NAME` sources in token.from");
+    };
+    if !sources.contains(&Source::Cookie(cookie.clone())) {
+        return err(
+            "token.handoff.cookie",
+            format!("`{cookie}` is not a source; add \"cookie:{cookie}\" to token.from so that the cookie is verified"),
+        );
+    }
+    if !sources.iter().any(|s| matches!(s, Source::Query(_))) {
+        return err("token.handoff", "a hand-off moves a query-string token into a cookie: add a `query:NAME` source to token.from");
+    }
+    let path = raw.path.unwrap_or_else(|| "/".to_string());
+    if !path.starts_with('/') || path.chars().any(|c| c.is_control() || c.is_whitespace() || c == ';' || c == ',') {
+        return err("token.handoff.path", format!("`{path}` is not a cookie path; use a path starting with `/`, without spaces, `;` or `,`"));
+    }
+    Ok(Handoff { cookie, path })
 }
 
 fn validate_claims(raw: RawClaims) -> Result<Claims, FieldError> {
@@ -403,6 +429,18 @@ mod tests {
     fn syntax_errors_give_line_and_column() {
         let e = policy("{\n  \"runtime\": }").unwrap_err();
         assert!(e.starts_with("p.json:2:14: the policy is not valid JSON"), "{e}");
+    }
+
+    #[test]
+    fn handoff_needs_a_query_and_its_cookie_source() {
+        let ok = policy(r#"{"token": {"from": ["cookie:t", "query:jwt"], "handoff": {"cookie": "t"}}}"#).unwrap();
+        assert_eq!(ok.handoff, Some(Handoff { cookie: "t".into(), path: "/".into() }));
+        let e = policy(r#"{"token": {"from": ["query:jwt"], "handoff": {"cookie": "t"}}}"#).unwrap_err();
+        assert!(e.contains("token.handoff.cookie: `t` is not a source"), "{e}");
+        let e = policy(r#"{"token": {"from": ["cookie:t"], "handoff": {"cookie": "t"}}}"#).unwrap_err();
+        assert!(e.contains("token.handoff: a hand-off moves"), "{e}");
+        let e = policy(r#"{"token": {"from": ["cookie:t", "query:j"], "handoff": {"cookie": "t", "path": "/a;b"}}}"#).unwrap_err();
+        assert!(e.contains("token.handoff.path"), "{e}");
     }
 
     #[test]

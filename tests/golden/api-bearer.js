@@ -1,24 +1,23 @@
 // cloudfront-js-2.0
 import crypto from "crypto";
+var KEY = "cfjwt-demo-key-PUBLIC-never-use-in-production-0123456789", BEARER = /^bearer +(([\w-]+)\.([\w-]+))\.([\w-]{43})(?![\s\S])/i;
 function decode(segment) {
     return JSON.parse(Buffer.from(segment, "base64url").toString());
 }
-var KEY = "cfjwt-demo-key-PUBLIC-never-use-in-production-0123456789";
-var BEARER = /^bearer +(([\w-]+)\.([\w-]+))\.([\w-]{43})(?![\s\S])/i;
 function sign(key, input) {
     return crypto.createHmac("sha256", key).update(input).digest("base64url");
 }
 function same(expected, actual) {
     for(var i = 0, diff = 0; i < 43; i++)diff |= expected.charCodeAt(i) ^ actual.charCodeAt(i);
-    return diff === 0;
+    return !diff;
 }
 function some(value, test) {
-    if (typeof value === "string") value = [
+    if (typeof value == "string") value = [
         value
     ];
     if (!Array.isArray(value)) return false;
     for(var j = 0, hit = false; j < value.length; j++){
-        if (typeof value[j] !== "string") return false;
+        if (typeof value[j] != "string") return false;
         if (test(value[j])) hit = true;
     }
     return hit;
@@ -34,10 +33,10 @@ function handler(event) {
             if (!same(sign(KEY, token[1]), token[4])) break checks;
             header = decode(token[2]);
             if (header.alg !== "HS256" || "crit" in header) break checks;
-            if (!(payload = decode(token[3])) || typeof payload !== "object" || Array.isArray(payload)) break checks;
-            if (typeof payload.exp !== "number" || now >= payload.exp + 10) break checks;
-            if (payload.nbf !== void 0 && (typeof payload.nbf !== "number" || now < payload.nbf - 10)) break checks;
-            if (typeof payload.iat !== "number" || now - payload.iat > 3610 || payload.iat > now + 10) break checks;
+            if (!(payload = decode(token[3])) || typeof payload != "object" || Array.isArray(payload)) break checks;
+            if (typeof payload.exp != "number" || now >= payload.exp + 10) break checks;
+            if (payload.nbf !== void 0 && (typeof payload.nbf != "number" || now < payload.nbf - 10)) break checks;
+            if (typeof payload.iat != "number" || now - payload.iat > 3610 || payload.iat > now + 10) break checks;
             if (payload.iss !== "https://auth.example.com") break checks;
             if (!some(payload.aud, function(a) {
                 return [

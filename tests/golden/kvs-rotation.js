@@ -1,18 +1,16 @@
 // cloudfront-js-2.0
 import crypto from "crypto";
 import cf from "cloudfront";
-var store = cf.kvs();
+var store = cf.kvs(), TOKEN = /^(([\w-]+)\.([\w-]+))\.([\w-]{43})(?![\s\S])/, BEARER = /^bearer +(([\w-]+)\.([\w-]+))\.([\w-]{43})(?![\s\S])/i;
 function decode(segment) {
     return JSON.parse(Buffer.from(segment, "base64url").toString());
 }
-var TOKEN = /^(([\w-]+)\.([\w-]+))\.([\w-]{43})(?![\s\S])/;
-var BEARER = /^bearer +(([\w-]+)\.([\w-]+))\.([\w-]{43})(?![\s\S])/i;
 function sign(key, input) {
     return crypto.createHmac("sha256", key).update(input).digest("base64url");
 }
 function same(expected, actual) {
     for(var i = 0, diff = 0; i < 43; i++)diff |= expected.charCodeAt(i) ^ actual.charCodeAt(i);
-    return diff === 0;
+    return !diff;
 }
 async function handler(event) {
     var request = event.request, now = Date.now() / 1000, found, token, header, payload;
@@ -23,13 +21,13 @@ async function handler(event) {
             else break checks;
             if (!token || found.multiValue && found.multiValue.length > 1) break checks;
             header = decode(token[2]);
-            if (header.kid !== void 0 && (typeof header.kid !== "string" || !/^[\w.-]{1,64}$/.test(header.kid))) break checks;
+            if (header.kid !== void 0 && (typeof header.kid != "string" || !/^[\w.-]{1,64}(?![\s\S])/.test(header.kid))) break checks;
             var secret = await store.get(header.kid === void 0 ? "jwt.secret" : "jwt.secret:" + header.kid);
             if (!same(sign(secret, token[1]), token[4])) break checks;
             if (header.alg !== "HS256" || "crit" in header) break checks;
-            if (!(payload = decode(token[3])) || typeof payload !== "object" || Array.isArray(payload)) break checks;
-            if (typeof payload.exp !== "number" || now >= payload.exp + 30) break checks;
-            if (payload.nbf !== void 0 && (typeof payload.nbf !== "number" || now < payload.nbf - 30)) break checks;
+            if (!(payload = decode(token[3])) || typeof payload != "object" || Array.isArray(payload)) break checks;
+            if (typeof payload.exp != "number" || now >= payload.exp + 30) break checks;
+            if (payload.nbf !== void 0 && (typeof payload.nbf != "number" || now < payload.nbf - 30)) break checks;
             return request;
         }
     } catch (e) {}

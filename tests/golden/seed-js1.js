@@ -1,16 +1,14 @@
 // cloudfront-js-1.0
-var crypto = require("crypto");
+var crypto = require("crypto"), KEY = "cfjwt-demo-key-PUBLIC-never-use-in-production-0123456789", TOKEN = /^(([\w-]+)\.([\w-]+))\.([\w-]{43})(?![\s\S])/;
 function decode(segment) {
     return JSON.parse(String.bytesFrom(segment, "base64url").fromUTF8());
 }
-var KEY = "cfjwt-demo-key-PUBLIC-never-use-in-production-0123456789";
-var TOKEN = /^(([\w-]+)\.([\w-]+))\.([\w-]{43})(?![\s\S])/;
 function sign(key, input) {
     return crypto.createHmac("sha256", key).update(input).digest("base64url");
 }
 function same(expected, actual) {
     for(var i = 0, diff = 0; i < 43; i++)diff |= expected.charCodeAt(i) ^ actual.charCodeAt(i);
-    return diff === 0;
+    return !diff;
 }
 function handler(event) {
     var request = event.request, now = Date.now() / 1000, found, token, header, payload;
@@ -22,9 +20,9 @@ function handler(event) {
             if (!same(sign(KEY, token[1]), token[4])) break checks;
             header = decode(token[2]);
             if (header.alg !== "HS256" || "crit" in header) break checks;
-            if (!(payload = decode(token[3])) || typeof payload !== "object" || Array.isArray(payload)) break checks;
-            if (typeof payload.exp !== "number" || now >= payload.exp) break checks;
-            if (payload.nbf !== void 0 && (typeof payload.nbf !== "number" || now < payload.nbf)) break checks;
+            if (!(payload = decode(token[3])) || typeof payload != "object" || Array.isArray(payload)) break checks;
+            if (typeof payload.exp != "number" || now >= payload.exp) break checks;
+            if (payload.nbf !== void 0 && (typeof payload.nbf != "number" || now < payload.nbf)) break checks;
             return request;
         }
     } catch (e) {}

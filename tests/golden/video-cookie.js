@@ -1,27 +1,26 @@
 // cloudfront-js-2.0
 import crypto from "crypto";
+var KEY = "cfjwt-demo-key-PUBLIC-never-use-in-production-0123456789", TOKEN = /^(([\w-]+)\.([\w-]+))\.([\w-]{43})(?![\s\S])/;
 function decode(segment) {
     return JSON.parse(Buffer.from(segment, "base64url").toString());
 }
-var KEY = "cfjwt-demo-key-PUBLIC-never-use-in-production-0123456789";
-var TOKEN = /^(([\w-]+)\.([\w-]+))\.([\w-]{43})(?![\s\S])/;
 function sign(key, input) {
     return crypto.createHmac("sha256", key).update(input).digest("base64url");
 }
 function same(expected, actual) {
     for(var i = 0, diff = 0; i < 43; i++)diff |= expected.charCodeAt(i) ^ actual.charCodeAt(i);
-    return diff === 0;
+    return !diff;
 }
 function matches(uri, pattern) {
     return pattern.slice(-1) === "*" ? uri.lastIndexOf(pattern.slice(0, -1), 0) === 0 : uri === pattern;
 }
 function some(value, test) {
-    if (typeof value === "string") value = [
+    if (typeof value == "string") value = [
         value
     ];
     if (!Array.isArray(value)) return false;
     for(var j = 0, hit = false; j < value.length; j++){
-        if (typeof value[j] !== "string") return false;
+        if (typeof value[j] != "string") return false;
         if (test(value[j])) hit = true;
     }
     return hit;
@@ -29,8 +28,33 @@ function some(value, test) {
 function unsafe(uri) {
     return /(^|\/)\.\.?(\/|(?![\s\S]))|\\|%(2e|2f|5c)/i.test(uri);
 }
+function handoff(request, value, exp, now, name, attributes) {
+    var cookies = {}, query = [], key, item, list, n;
+    if (typeof exp == "number") attributes += "; Max-Age=" + Math.max(0, Math.floor(exp - now));
+    cookies[name] = {
+        value: value,
+        attributes: attributes
+    };
+    for(key in request.querystring){
+        item = request.querystring[key];
+        list = item.multiValue || [
+            item
+        ];
+        for(n = 0; n < list.length; n++)query.push(list[n].value === "" ? key : key + "=" + list[n].value);
+    }
+    return {
+        statusCode: 302,
+        statusDescription: "Found",
+        headers: {
+            location: {
+                value: query.length ? request.uri + "?" + query.join("&") : request.uri
+            }
+        },
+        cookies: cookies
+    };
+}
 function handler(event) {
-    var request = event.request, now = Date.now() / 1000, found, token, header, payload;
+    var request = event.request, now = Date.now() / 1000, found, token, header, payload, moved;
     try {
         checks: {
             if (!unsafe(request.uri) && some([
@@ -39,18 +63,19 @@ function handler(event) {
                 return matches(request.uri, p);
             })) return request;
             if (found = request.cookies.token) delete request.cookies.token, token = TOKEN.exec(found.value);
-            else if (found = request.querystring.jwt) delete request.querystring.jwt, token = TOKEN.exec(found.value);
+            else if (found = request.querystring.jwt) delete request.querystring.jwt, moved = true, token = TOKEN.exec(found.value);
             else break checks;
             if (!token || found.multiValue && found.multiValue.length > 1) break checks;
             if (!same(sign(KEY, token[1]), token[4])) break checks;
             header = decode(token[2]);
             if (header.alg !== "HS256" || "crit" in header) break checks;
-            if (!(payload = decode(token[3])) || typeof payload !== "object" || Array.isArray(payload)) break checks;
-            if (typeof payload.exp !== "number" || now >= payload.exp + 30) break checks;
-            if (payload.nbf !== void 0 && (typeof payload.nbf !== "number" || now < payload.nbf - 30)) break checks;
+            if (!(payload = decode(token[3])) || typeof payload != "object" || Array.isArray(payload)) break checks;
+            if (typeof payload.exp != "number" || now >= payload.exp + 30) break checks;
+            if (payload.nbf !== void 0 && (typeof payload.nbf != "number" || now < payload.nbf - 30)) break checks;
             if (unsafe(request.uri) || !some(payload.paths, function(p) {
                 return matches(request.uri, p);
             })) break checks;
+            if (moved && (request.method === "GET" || request.method === "HEAD")) return handoff(request, found.value, payload.exp, now, "token", "Secure; HttpOnly; SameSite=Lax; Path=/courses/");
             return request;
         }
     } catch (e) {}
