@@ -216,9 +216,26 @@ impl Visit for Walk {
         self.fn_depth -= 1;
     }
 
+    fn visit_fn_expr(&mut self, f: &FnExpr) {
+        if f.function.is_async && self.runtime == Runtime::Js2 {
+            self.flag(f.function.span, "an `async` closure is not supported by CloudFront Functions; make it a top-level `async function`");
+        }
+        f.visit_children_with(self);
+    }
+
+    fn visit_fn_decl(&mut self, f: &FnDecl) {
+        if f.function.is_async && self.fn_depth > 0 && self.runtime == Runtime::Js2 {
+            self.flag(f.function.span, "an `async` closure is not supported by CloudFront Functions; make it a top-level `async function`");
+        }
+        f.visit_children_with(self);
+    }
+
     fn visit_arrow_expr(&mut self, a: &ArrowExpr) {
         if a.is_async {
             self.only_in_js2(a.span, "`async`");
+            if self.runtime == Runtime::Js2 {
+                self.flag(a.span, "an `async` closure is not supported by CloudFront Functions; make it a top-level `async function`");
+            }
         }
         if a.is_generator {
             self.unsupported(a.span, "a generator function");
@@ -469,6 +486,19 @@ mod tests {
         assert_eq!(m.len(), 1, "{m:?}");
         assert!(m[0].contains("inside a call's arguments"), "{m:?}");
         assert!(messages("async function handler(e) { var x = await g(); return f(x); }", Runtime::Js2).is_empty());
+    }
+
+    #[test]
+    fn async_closures_are_refused() {
+        assert!(messages("async function handler(e) { return e.request; }", Runtime::Js2).is_empty());
+        for code in [
+            "function handler(e) { var f = async function () {}; return e.request; }",
+            "function handler(e) { var f = async () => 1; return e.request; }",
+            "function handler(e) { async function f() {} return e.request; }",
+        ] {
+            let m = messages(code, Runtime::Js2);
+            assert!(m.iter().any(|m| m.contains("`async` closure")), "{code}: {m:?}");
+        }
     }
 
     #[test]
