@@ -33,8 +33,10 @@ pub enum Step {
     Signature(Keys),
     /// `alg` is `HS256`, no `crit` (rule 5).
     Header,
-    /// The payload is a JSON object (rule 6).
-    Payload,
+    /// The payload is a JSON object (rule 6). `object_check_implied`: a later step requires a
+    /// claim to be present, which no array, string, number, boolean or null payload can satisfy,
+    /// so decoding is enough.
+    Payload { object_check_implied: bool },
     /// `exp`: a number, `now < exp + leeway` (rule 7).
     Exp { presence: Presence, leeway: u32 },
     /// `nbf`: a number, `now >= nbf - leeway` (rule 7).
@@ -94,8 +96,14 @@ impl Plan {
         }
         steps.push(Step::Signature(keys));
         steps.push(Step::Header);
-        steps.push(Step::Payload);
         let c = &policy.claims;
+        let claim_required = c.exp == Presence::Required
+            || c.nbf == Presence::Required
+            || c.max_age.is_some()
+            || !c.iss.is_empty()
+            || !c.aud.is_empty()
+            || c.scope.is_some();
+        steps.push(Step::Payload { object_check_implied: claim_required });
         steps.push(Step::Exp { presence: c.exp, leeway: c.leeway });
         steps.push(Step::Nbf { presence: c.nbf, leeway: c.leeway });
         if let Some(max_age) = c.max_age {

@@ -11,10 +11,11 @@ async function steps(request, now, found, token, header, payload, moved) {
     // Rule 1: URIs served without a token. A URI with dot segments or encoded separators is not
     // public, whatever it starts with.
     public_paths: if (!unsafe(request.uri) && some($PATTERNS, function (p) { return matches(request.uri, p); })) return request;
-    preflight: if (request.method === 'OPTIONS' && request.headers.origin && request.headers['access-control-request-method']) return request;
+    preflight: if (request.method == 'OPTIONS' && request.headers.origin && request.headers['access-control-request-method']) return request;
 
     // Rules 2 and 3: the first present source is the only one read; `$SOURCE` is one of the three
-    // source_ objects, `$NAME` the name in it, `$PATTERN` TOKEN or BEARER. The chain ends in `break checks`.
+    // source_ objects, `$NAME` the name in it, `$PATTERN` TOKEN or BEARER. The chain ends in
+    // `break checks`.
     source_query: request.querystring;
     source_header: request.headers;
     source_cookie: request.cookies;
@@ -22,7 +23,7 @@ async function steps(request, now, found, token, header, payload, moved) {
     take_strip: if (found = $SOURCE[$NAME]) delete $SOURCE[$NAME], token = $PATTERN.exec(found.value);
     // With the cookie hand-off, a query-string token is always removed, and remembered.
     take_handoff: if (found = $SOURCE[$NAME]) delete $SOURCE[$NAME], moved = true, token = $PATTERN.exec(found.value);
-    well_formed: if (!token || found.multiValue && found.multiValue.length > 1) break checks;
+    well_formed: if (!token[0] || found.multiValue && found.multiValue.length > 1) break checks;
 
     // Rule 4: the signature, under the key(s).
     header_decode: header = decode(token[2]);
@@ -35,17 +36,20 @@ async function steps(request, now, found, token, header, payload, moved) {
     store_read: var secret = await store.get(header.kid === void 0 ? $NAME : $PREFIX + header.kid);
     signature_store: if (!same(sign(secret, token[1]), token[4])) break checks;
 
-    // Rule 5: the header pins the algorithm and has no `crit`.
+    // Rule 5: the header pins the algorithm and has no `crit`. The standard header needs no decoding.
     header: if (header.alg !== 'HS256' || 'crit' in header) break checks;
+    header_fast: if (token[2] != STANDARD_HEADER && ((header = decode(token[2])).alg !== 'HS256' || 'crit' in header)) break checks;
 
-    // Rule 6: the payload is a JSON object.
+    // Rule 6: the payload is a JSON object. When a later step requires a claim, the object check is
+    // implied (an array, string, number or boolean has no claims; null throws) and only decoding is left.
     payload: if (!(payload = decode(token[3])) || typeof payload != 'object' || Array.isArray(payload)) break checks;
+    payload_decode: payload = decode(token[3]);
 
     // Rule 7: times are numbers; `$LEEWAY` seconds of skew are allowed.
     exp_required: if (typeof payload.exp != 'number' || now >= payload.exp + $LEEWAY) break checks;
-    exp_optional: if (payload.exp !== void 0 && (typeof payload.exp != 'number' || now >= payload.exp + $LEEWAY)) break checks;
+    exp_optional: if ('exp' in payload && (typeof payload.exp != 'number' || now >= payload.exp + $LEEWAY)) break checks;
     nbf_required: if (typeof payload.nbf != 'number' || now < payload.nbf - $LEEWAY) break checks;
-    nbf_optional: if (payload.nbf !== void 0 && (typeof payload.nbf != 'number' || now < payload.nbf - $LEEWAY)) break checks;
+    nbf_optional: if ('nbf' in payload && (typeof payload.nbf != 'number' || now < payload.nbf - $LEEWAY)) break checks;
     // `$OLDEST` is max_age + leeway.
     max_age: if (typeof payload.iat != 'number' || now - payload.iat > $OLDEST || payload.iat > now + $LEEWAY) break checks;
 
@@ -58,7 +62,7 @@ async function steps(request, now, found, token, header, payload, moved) {
     scope: if (unsafe(request.uri) || !some(payload[$CLAIM], function (p) { return matches(request.uri, p); })) break checks;
 
     // The cookie hand-off: the last step, once the token is known good.
-    handoff: if (moved && (request.method === 'GET' || request.method === 'HEAD')) return handoff(request, found.value, payload.exp, now, $COOKIE, $ATTRIBUTES);
+    handoff: if (moved && (request.method == 'GET' || request.method == 'HEAD')) return handoff(request, found.value, payload.exp, now, $COOKIE, $ATTRIBUTES);
 
     // The deny responses.
     unauthorized: ({ statusCode: 401, statusDescription: 'Unauthorized', headers: { 'www-authenticate': { value: 'Bearer' } } });

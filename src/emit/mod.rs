@@ -55,6 +55,7 @@ pub fn emit(plan: &Plan, style: Style) -> String {
     tidy::dot_access(&mut items);
     if style == Style::Minified {
         tidy::merge_guards(&mut items);
+        tidy::short_booleans(&mut items);
     }
     if style == Style::Minified {
         tidy::shorten_names(&mut items);
@@ -104,11 +105,10 @@ impl Steps<'_> {
                 self.push("store_read", &[("NAME", str_lit(name)), ("PREFIX", str_lit(&prefix))]);
                 self.push("signature_store", &[]);
             }
-            Step::Header => {
-                self.decode_header();
-                self.push("header", &[]);
-            }
-            Step::Payload => self.push("payload", &[]),
+            Step::Header if self.header_decoded => self.push("header", &[]),
+            Step::Header => self.push("header_fast", &[]),
+            Step::Payload { object_check_implied: true } => self.push("payload_decode", &[]),
+            Step::Payload { object_check_implied: false } => self.push("payload", &[]),
             Step::Exp { presence, leeway } => {
                 let name = match presence {
                     Presence::Required => "exp_required",
@@ -231,10 +231,6 @@ fn deny(t: &Templates, deny: &Deny) -> Expr {
     }
 }
 
-fn ident(name: &str) -> Expr {
-    Expr::Ident(Ident::new_no_ctxt(name.into(), swc_common::DUMMY_SP))
-}
-
 /// Replaces the statement `$STEPS;` of the skeleton with the steps.
 struct SpliceSteps(Option<Vec<Stmt>>);
 
@@ -262,4 +258,8 @@ impl VisitMut for MakeHandlerAsync {
             f.function.is_async = true;
         }
     }
+}
+
+fn ident(name: &str) -> Expr {
+    Expr::Ident(Ident::new_no_ctxt(name.into(), swc_common::DUMMY_SP))
 }

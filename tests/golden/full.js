@@ -1,6 +1,6 @@
 // cloudfront-js-2.0
 import crypto from "crypto";
-var KEY = "cfjwt-demo-key-PUBLIC-never-use-in-production-0123456789", TOKEN = /^(([\w-]+)\.([\w-]+))\.([\w-]{43})(?![\s\S])/, BEARER = /^bearer +(([\w-]+)\.([\w-]+))\.([\w-]{43})(?![\s\S])/i;
+var KEY = "cfjwt-demo-key-PUBLIC-never-use-in-production-0123456789", TOKEN = /^(([\w-]+)\.([\w-]+))\.([\w-]{43})(?![\s\S])|/, BEARER = /^bearer +(([\w-]+)\.([\w-]+))\.([\w-]{43})(?![\s\S])|/i, STANDARD_HEADER = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
 function decode(segment) {
     return JSON.parse(Buffer.from(segment, "base64url").toString());
 }
@@ -8,11 +8,13 @@ function sign(key, input) {
     return crypto.createHmac("sha256", key).update(input).digest("base64url");
 }
 function same(expected, actual) {
-    for(var i = 0, diff = 0; i < 43; i++)diff |= expected.charCodeAt(i) ^ actual.charCodeAt(i);
-    return !diff;
+    return digest(expected) === digest(actual);
+}
+function digest(text) {
+    return crypto.createHash("sha256").update(text).digest("base64");
 }
 function matches(uri, pattern) {
-    return pattern.slice(-1) === "*" ? uri.lastIndexOf(pattern.slice(0, -1), 0) === 0 : uri === pattern;
+    return pattern.slice(-1) == "*" ? uri.lastIndexOf(pattern.slice(0, -1), 0) == 0 : uri === pattern;
 }
 function some(value, test) {
     if (typeof value == "string") value = [
@@ -26,7 +28,7 @@ function some(value, test) {
     return hit;
 }
 function unsafe(uri) {
-    return /(^|\/)\.\.?(\/|(?![\s\S]))|\\|%(2e|2f|5c)/i.test(uri);
+    return /(^|\/)\.\.?(\/|(?![\s\S]))|\\|%(2e|2f|5c)|(?![\s\S])/i.exec(uri).index != uri.length;
 }
 function handler(event) {
     var request = event.request, now = Date.now() / 1000, found, token, header, payload;
@@ -38,18 +40,17 @@ function handler(event) {
             ], function(p) {
                 return matches(request.uri, p);
             })) return request;
-            if (request.method === "OPTIONS" && request.headers.origin && request.headers["access-control-request-method"]) return request;
+            if (request.method == "OPTIONS" && request.headers.origin && request.headers["access-control-request-method"]) return request;
             if (found = request.headers.authorization) delete request.headers.authorization, token = BEARER.exec(found.value);
             else if (found = request.cookies.token) delete request.cookies.token, token = TOKEN.exec(found.value);
             else if (found = request.querystring.jwt) delete request.querystring.jwt, token = TOKEN.exec(found.value);
             else break checks;
-            if (!token || found.multiValue && found.multiValue.length > 1) break checks;
+            if (!token[0] || found.multiValue && found.multiValue.length > 1) break checks;
             if (!same(sign(KEY, token[1]), token[4])) break checks;
-            header = decode(token[2]);
-            if (header.alg !== "HS256" || "crit" in header) break checks;
-            if (!(payload = decode(token[3])) || typeof payload != "object" || Array.isArray(payload)) break checks;
+            if (token[2] != STANDARD_HEADER && ((header = decode(token[2])).alg !== "HS256" || "crit" in header)) break checks;
+            payload = decode(token[3]);
             if (typeof payload.exp != "number" || now >= payload.exp + 30) break checks;
-            if (payload.nbf !== void 0 && (typeof payload.nbf != "number" || now < payload.nbf - 30)) break checks;
+            if ("nbf" in payload && (typeof payload.nbf != "number" || now < payload.nbf - 30)) break checks;
             if (typeof payload.iat != "number" || now - payload.iat > 3630 || payload.iat > now + 30) break checks;
             if ([
                 "https://lms.example.com",
