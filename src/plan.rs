@@ -41,6 +41,8 @@ pub enum Step {
     Exp { presence: Presence, leeway: u32 },
     /// `nbf`: a number, `now >= nbf - leeway` (rule 7).
     Nbf { presence: Presence, leeway: u32 },
+    /// `iat`, when present, is a number (rule 7; without `max_age`).
+    IatType,
     /// `iat`: present, a number, `now - iat <= max_age + leeway`, `iat <= now + leeway` (rule 7).
     MaxAge { max_age: u64, leeway: u32 },
     /// `iss` equals one of these (rule 8).
@@ -106,8 +108,9 @@ impl Plan {
         steps.push(Step::Payload { object_check_implied: claim_required });
         steps.push(Step::Exp { presence: c.exp, leeway: c.leeway });
         steps.push(Step::Nbf { presence: c.nbf, leeway: c.leeway });
-        if let Some(max_age) = c.max_age {
-            steps.push(Step::MaxAge { max_age, leeway: c.leeway });
+        match c.max_age {
+            Some(max_age) => steps.push(Step::MaxAge { max_age, leeway: c.leeway }),
+            None => steps.push(Step::IatType),
         }
         if !c.iss.is_empty() {
             steps.push(Step::Iss(c.iss.clone()));

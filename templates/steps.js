@@ -8,48 +8,60 @@
 async function steps(request, now, found, token, header, payload, moved) {
   checks: {
 
-    // Rule 1: URIs served without a token. A URI with dot segments or encoded separators is not
-    // public, whatever it starts with.
-    public_paths: if (!unsafe(request.uri) && some($PATTERNS, function (p) { return matches(request.uri, p); })) return request;
+    // Rule 1: URIs served without a token. `$MATCHES` is one public_exact or public_prefix per
+    // pattern, joined by `||`: the patterns are known when the function is generated, so they are
+    // compared directly. A URI with dot segments or encoded separators is not public, whatever it
+    // starts with.
+    public_paths: if (($MATCHES) && !unsafe(request.uri)) return request;
+    public_exact: request.uri == $PATH;
+    public_prefix: request.uri.lastIndexOf($PREFIX, 0) == 0;
     preflight: if (request.method == 'OPTIONS' && request.headers.origin && request.headers['access-control-request-method']) return request;
 
     // Rules 2 and 3: the first present source is the only one read; `$SOURCE` is one of the three
-    // source_ objects, `$NAME` the name in it, `$PATTERN` TOKEN or BEARER. The chain ends in
-    // `break checks`.
+    // source_ objects, `$NAME` the name in it, `$VALUE` the token in its value (bare, or after
+    // Bearer). The chain ends in `break checks`. A token that is not three base64url segments is
+    // denied before any cryptography, then split into [header, payload, signature].
     source_query: request.querystring;
     source_header: request.headers;
     source_cookie: request.cookies;
-    take: if (found = $SOURCE[$NAME]) token = $PATTERN.exec(found.value);
-    take_strip: if (found = $SOURCE[$NAME]) delete $SOURCE[$NAME], token = $PATTERN.exec(found.value);
+    bare: found.value;
+    after_bearer: bearer(found.value);
+    take: if (found = $SOURCE[$NAME]) token = $VALUE;
+    take_strip: if (found = $SOURCE[$NAME]) delete $SOURCE[$NAME], token = $VALUE;
     // With the cookie hand-off, a query-string token is always removed, and remembered.
-    take_handoff: if (found = $SOURCE[$NAME]) delete $SOURCE[$NAME], moved = true, token = $PATTERN.exec(found.value);
-    well_formed: if (!token[0] || found.multiValue && found.multiValue.length > 1) break checks;
+    take_handoff: if (found = $SOURCE[$NAME]) delete $SOURCE[$NAME], moved = true, token = $VALUE;
+    well_formed: {
+      if (token.search(TOKEN) || found.multiValue && found.multiValue.length > 1) break checks;
+      token = token.split('.');
+    }
 
     // Rule 4: the signature, under the key(s).
-    header_decode: header = decode(token[2]);
-    signature_one: if (!same(sign(KEY, token[1]), token[4])) break checks;
+    header_decode: header = decode(token[0]);
+    signature_one: if (!signed(KEY, token)) break checks;
     signature_any: if (!verify(KEYS, void 0, token)) break checks;
     signature_kid: if (!verify(KEYS, header.kid, token)) break checks;
     // From the KeyValueStore: `$NAME` for a token without `kid`, `$PREFIX` + kid otherwise.
     store_kid: if (header.kid !== void 0 && (typeof header.kid != 'string' || !/^[\w.-]{1,64}(?![\s\S])/.test(header.kid))) break checks;
     // njs, and so CloudFront, refuses `await` inside a call's arguments: the read is a statement.
     store_read: var secret = await store.get(header.kid === void 0 ? $NAME : $PREFIX + header.kid);
-    signature_store: if (!same(sign(secret, token[1]), token[4])) break checks;
+    signature_store: if (!signed(secret, token)) break checks;
 
     // Rule 5: the header pins the algorithm and has no `crit`. The standard header needs no decoding.
     header: if (header.alg !== 'HS256' || 'crit' in header) break checks;
-    header_fast: if (token[2] != STANDARD_HEADER && ((header = decode(token[2])).alg !== 'HS256' || 'crit' in header)) break checks;
+    header_fast: if (token[0] != STANDARD_HEADER && ((header = decode(token[0])).alg !== 'HS256' || 'crit' in header)) break checks;
 
     // Rule 6: the payload is a JSON object. When a later step requires a claim, the object check is
     // implied (an array, string, number or boolean has no claims; null throws) and only decoding is left.
-    payload: if (!(payload = decode(token[3])) || typeof payload != 'object' || Array.isArray(payload)) break checks;
-    payload_decode: payload = decode(token[3]);
+    payload: if (!(payload = decode(token[1])) || typeof payload != 'object' || Array.isArray(payload)) break checks;
+    payload_decode: payload = decode(token[1]);
 
     // Rule 7: times are numbers; `$LEEWAY` seconds of skew are allowed.
     exp_required: if (typeof payload.exp != 'number' || now >= payload.exp + $LEEWAY) break checks;
     exp_optional: if ('exp' in payload && (typeof payload.exp != 'number' || now >= payload.exp + $LEEWAY)) break checks;
     nbf_required: if (typeof payload.nbf != 'number' || now < payload.nbf - $LEEWAY) break checks;
     nbf_optional: if ('nbf' in payload && (typeof payload.nbf != 'number' || now < payload.nbf - $LEEWAY)) break checks;
+    // Without max_age, `iat` is still a time: present means a number.
+    iat_type: if ('iat' in payload && typeof payload.iat != 'number') break checks;
     // `$OLDEST` is max_age + leeway.
     max_age: if (typeof payload.iat != 'number' || now - payload.iat > $OLDEST || payload.iat > now + $LEEWAY) break checks;
 

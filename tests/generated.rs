@@ -184,6 +184,20 @@ fn nbf_is_checked_when_present() {
 }
 
 #[test]
+fn iat_must_be_a_number_even_without_max_age() {
+    let at = |claims: serde_json::Value| case(query_event(&token(claims)));
+    expect_seed(&[
+        ("iat a number", at(json!({"exp": NOW + 60, "iat": NOW})), true),
+        ("iat in the future is not checked without max_age", at(json!({"exp": NOW + 60, "iat": NOW + 999})), true),
+        ("iat a string", at(json!({"exp": NOW + 60, "iat": "yesterday"})), false),
+        ("iat null", at(json!({"exp": NOW + 60, "iat": null})), false),
+        ("iat true", at(json!({"exp": NOW + 60, "iat": true})), false),
+        ("iat a list", at(json!({"exp": NOW + 60, "iat": [1]})), false),
+        ("iat an object", at(json!({"exp": NOW + 60, "iat": {}})), false),
+    ]);
+}
+
+#[test]
 fn optional_exp_and_required_nbf() {
     let policy = r#"{"claims": {"exp": "optional", "nbf": "required"}}"#;
     for runtime in Runtime::ALL {

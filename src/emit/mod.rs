@@ -13,7 +13,7 @@ use swc_ecma_visit::{VisitMut, VisitMutWith};
 use crate::key::Key;
 use crate::plan::{Keys, Plan, Step};
 use crate::policy::{Deny, Presence, Source, UriPattern};
-use template::{array, call, num_lit, plus, str_array, str_lit, undefined, Templates};
+use template::{array, call, num_lit, or, plus, str_array, str_lit, undefined, Templates};
 
 /// How the text is printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,15 +72,26 @@ struct Steps<'t> {
 }
 
 impl Steps<'_> {
+    /// Adds a fragment; a fragment written as a block adds the statements inside it.
     fn push(&mut self, name: &str, fill: &[(&str, Expr)]) {
-        self.out.push(self.t.stmt(name, fill));
+        match self.t.stmt(name, fill) {
+            Stmt::Block(block) => self.out.extend(block.stmts),
+            stmt => self.out.push(stmt),
+        }
     }
 
     fn add(&mut self, step: &Step) {
         match step {
             Step::Public(patterns) => {
-                let written: Vec<String> = patterns.iter().map(UriPattern::as_written).collect();
-                self.push("public_paths", &[("PATTERNS", str_array(&written))]);
+                let matches = patterns
+                    .iter()
+                    .map(|p| match p {
+                        UriPattern::Exact(path) => self.t.expr("public_exact", &[("PATH", str_lit(path))]),
+                        UriPattern::Prefix(prefix) => self.t.expr("public_prefix", &[("PREFIX", str_lit(prefix))]),
+                    })
+                    .reduce(or)
+                    .expect("a public step has at least one pattern");
+                self.push("public_paths", &[("MATCHES", matches)]);
             }
             Step::Preflight => self.push("preflight", &[]),
             Step::TakeToken { sources, strip, handoff } => {
@@ -123,6 +134,7 @@ impl Steps<'_> {
                 };
                 self.push(name, &[("LEEWAY", num_lit(*leeway as f64))]);
             }
+            Step::IatType => self.push("iat_type", &[]),
             Step::MaxAge { max_age, leeway } => {
                 let oldest = *max_age as f64 + *leeway as f64;
                 self.push("max_age", &[("OLDEST", num_lit(oldest)), ("LEEWAY", num_lit(*leeway as f64))]);
@@ -155,13 +167,13 @@ impl Steps<'_> {
                 Source::Cookie(n) => ("source_cookie", n),
             };
             let object = self.t.expr(fragment, &[]);
-            let pattern = if source.is_bearer() { "BEARER" } else { "TOKEN" };
+            let value = self.t.expr(if source.is_bearer() { "after_bearer" } else { "bare" }, &[]);
             let take = match source {
                 Source::Query(_) if handoff => "take_handoff",
                 _ if strip => "take_strip",
                 _ => "take",
             };
-            let mut stmt = self.t.stmt(take, &[("SOURCE", object), ("NAME", str_lit(name)), ("PATTERN", ident(pattern))]);
+            let mut stmt = self.t.stmt(take, &[("SOURCE", object), ("NAME", str_lit(name)), ("VALUE", value)]);
             match &mut stmt {
                 Stmt::If(if_stmt) => if_stmt.alt = Some(Box::new(chain)),
                 other => panic!("templates/steps.js: `{take}` is not an if statement: {other:?}"),
@@ -258,8 +270,4 @@ impl VisitMut for MakeHandlerAsync {
             f.function.is_async = true;
         }
     }
-}
-
-fn ident(name: &str) -> Expr {
-    Expr::Ident(Ident::new_no_ctxt(name.into(), swc_common::DUMMY_SP))
 }

@@ -186,6 +186,11 @@ pub fn call(callee: &str, args: Vec<Expr>) -> Expr {
     })
 }
 
+/// `left || right`.
+pub fn or(left: Expr, right: Expr) -> Expr {
+    Expr::Bin(BinExpr { span: DUMMY_SP, op: BinaryOp::LogicalOr, left: Box::new(left), right: Box::new(right) })
+}
+
 /// `left + right`.
 pub fn plus(left: Expr, right: Expr) -> Expr {
     Expr::Bin(BinExpr { span: DUMMY_SP, op: BinaryOp::Add, left: Box::new(left), right: Box::new(right) })

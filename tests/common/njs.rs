@@ -58,7 +58,16 @@ fn run_batch(code: &str, cases: &[Case]) -> Vec<(Outcome, u64)> {
     let output = Command::new(binary()).arg("-p").arg(dir.path()).arg(&file).output().expect("njs runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
     // njs 0.7 prints its byte-string deprecation notices on stdout without a line break.
-    let lines: Vec<&str> = stdout.lines().filter_map(|l| l.find("@@").map(|at| &l[at..])).collect();
+    let mut lines: Vec<String> = Vec::new();
+    let mut pending = String::new();
+    for line in stdout.lines().filter_map(|l| l.find("@@").map(|at| &l[at + 2..])) {
+        if let Some(part) = line.strip_prefix('+') {
+            pending.push_str(part);
+        } else if let Some(part) = line.strip_prefix('$') {
+            pending.push_str(part);
+            lines.push(std::mem::take(&mut pending));
+        }
+    }
     assert_eq!(
         lines.len(),
         cases.len(),
@@ -71,7 +80,7 @@ fn run_batch(code: &str, cases: &[Case]) -> Vec<(Outcome, u64)> {
     lines
         .iter()
         .map(|l| {
-            let v: Value = serde_json::from_str(&l[2..]).expect("driver prints JSON");
+            let v: Value = serde_json::from_str(l).expect("driver prints JSON");
             let reads = v["reads"].as_u64().unwrap_or(0);
             let outcome = match v.get("threw") {
                 Some(msg) => Outcome::Failed(msg.to_string()),
@@ -83,22 +92,36 @@ fn run_batch(code: &str, cases: &[Case]) -> Vec<(Outcome, u64)> {
 }
 
 /// Calls the handler on each case with the clock frozen at its `now`, awaiting async handlers
-/// in order, and prints `@@{"result": ...}` or `@@{"threw": ...}`.
+/// in order, and prints `{"result": ...}` or `{"threw": ...}` in lines of at most 1,000
+/// characters (njs cuts longer ones): `@@+` continues a result, `@@$` ends it. Synchronous
+/// results are handled in a loop, so a long batch does not grow the stack.
 const DRIVER: &str = r#"
-var realNow = Date.now;
 var i = 0;
+function print(v) {
+  var s = JSON.stringify(v);
+  for (var k = 0; k + 1000 < s.length; k += 1000) console.log('@@+' + s.slice(k, k + 1000));
+  console.log('@@$' + s.slice(k));
+}
 function next() {
-  if (i >= cases.length) return;
-  var c = cases[i++];
-  Date.now = function () { return c.now * 1000; };
-  globalThis.__kvs = c.kvs || {};
-  globalThis.__reads = 0;
-  var done = function (r) { console.log('@@' + JSON.stringify({result: r, reads: globalThis.__reads})); next(); };
-  var fail = function (e) { console.log('@@' + JSON.stringify({threw: String(e), reads: globalThis.__reads})); next(); };
-  try {
-    var r = handler(c.event);
-    if (r && typeof r.then === 'function') r.then(done, fail); else done(r);
-  } catch (e) { fail(e); }
+  while (i < cases.length) {
+    var c = cases[i++];
+    Date.now = function () { return c.now * 1000; };
+    globalThis.__kvs = c.kvs || {};
+    globalThis.__reads = 0;
+    var r;
+    try {
+      r = handler(c.event);
+    } catch (e) {
+      print({threw: String(e), reads: globalThis.__reads});
+      continue;
+    }
+    if (r && typeof r.then === 'function') {
+      r.then(function (v) { print({result: v, reads: globalThis.__reads}); next(); },
+             function (e) { print({threw: String(e), reads: globalThis.__reads}); next(); });
+      return;
+    }
+    print({result: r, reads: globalThis.__reads});
+  }
 }
 next();
 "#;

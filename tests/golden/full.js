@@ -1,14 +1,15 @@
 // cloudfront-js-2.0
 import crypto from "crypto";
-var KEY = "cfjwt-demo-key-PUBLIC-never-use-in-production-0123456789", TOKEN = /^(([\w-]+)\.([\w-]+))\.([\w-]{43})(?![\s\S])|/, BEARER = /^bearer +(([\w-]+)\.([\w-]+))\.([\w-]{43})(?![\s\S])|/i, STANDARD_HEADER = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
+var KEY = "cfjwt-demo-key-PUBLIC-never-use-in-production-0123456789", TOKEN = /^[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/, BEARER = /^bearer +[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/i, STANDARD_HEADER = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
 function decode(segment) {
     return JSON.parse(Buffer.from(segment, "base64url").toString());
 }
-function sign(key, input) {
-    return crypto.createHmac("sha256", key).update(input).digest("base64url");
+function bearer(value) {
+    return value.search(BEARER) ? "" : value.slice(value.lastIndexOf(" ") + 1);
 }
-function same(expected, actual) {
-    return digest(expected) === digest(actual);
+function signed(key, token) {
+    var expected = crypto.createHmac("sha256", key).update(token[0] + "." + token[1]).digest("base64url");
+    return digest(expected) === digest(token[2]);
 }
 function digest(text) {
     return crypto.createHash("sha256").update(text).digest("base64");
@@ -28,27 +29,23 @@ function some(value, test) {
     return hit;
 }
 function unsafe(uri) {
-    return /(^|\/)\.\.?(\/|(?![\s\S]))|\\|%(2e|2f|5c)|(?![\s\S])/i.exec(uri).index != uri.length;
+    return uri.search(/(^|\/)\.\.?(\/|(?![\s\S]))|\\|%(2e|2f|5c)/i) >= 0;
 }
 function handler(event) {
     var request = event.request, now = Date.now() / 1000, found, token, header, payload;
     try {
         checks: {
-            if (!unsafe(request.uri) && some([
-                "/favicon.ico",
-                "/public/*"
-            ], function(p) {
-                return matches(request.uri, p);
-            })) return request;
+            if ((request.uri == "/favicon.ico" || request.uri.lastIndexOf("/public/", 0) == 0) && !unsafe(request.uri)) return request;
             if (request.method == "OPTIONS" && request.headers.origin && request.headers["access-control-request-method"]) return request;
-            if (found = request.headers.authorization) delete request.headers.authorization, token = BEARER.exec(found.value);
-            else if (found = request.cookies.token) delete request.cookies.token, token = TOKEN.exec(found.value);
-            else if (found = request.querystring.jwt) delete request.querystring.jwt, token = TOKEN.exec(found.value);
+            if (found = request.headers.authorization) delete request.headers.authorization, token = bearer(found.value);
+            else if (found = request.cookies.token) delete request.cookies.token, token = found.value;
+            else if (found = request.querystring.jwt) delete request.querystring.jwt, token = found.value;
             else break checks;
-            if (!token[0] || found.multiValue && found.multiValue.length > 1) break checks;
-            if (!same(sign(KEY, token[1]), token[4])) break checks;
-            if (token[2] != STANDARD_HEADER && ((header = decode(token[2])).alg !== "HS256" || "crit" in header)) break checks;
-            payload = decode(token[3]);
+            if (token.search(TOKEN) || found.multiValue && found.multiValue.length > 1) break checks;
+            token = token.split(".");
+            if (!signed(KEY, token)) break checks;
+            if (token[0] != STANDARD_HEADER && ((header = decode(token[0])).alg !== "HS256" || "crit" in header)) break checks;
+            payload = decode(token[1]);
             if (typeof payload.exp != "number" || now >= payload.exp + 30) break checks;
             if ("nbf" in payload && (typeof payload.nbf != "number" || now < payload.nbf - 30)) break checks;
             if (typeof payload.iat != "number" || now - payload.iat > 3630 || payload.iat > now + 30) break checks;

@@ -1,15 +1,16 @@
 // cloudfront-js-2.0
 import crypto from "crypto";
 import cf from "cloudfront";
-var store = cf.kvs(), TOKEN = /^(([\w-]+)\.([\w-]+))\.([\w-]{43})(?![\s\S])|/, BEARER = /^bearer +(([\w-]+)\.([\w-]+))\.([\w-]{43})(?![\s\S])|/i;
+var store = cf.kvs(), TOKEN = /^[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/, BEARER = /^bearer +[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/i;
 function decode(segment) {
     return JSON.parse(Buffer.from(segment, "base64url").toString());
 }
-function sign(key, input) {
-    return crypto.createHmac("sha256", key).update(input).digest("base64url");
+function bearer(value) {
+    return value.search(BEARER) ? "" : value.slice(value.lastIndexOf(" ") + 1);
 }
-function same(expected, actual) {
-    return digest(expected) === digest(actual);
+function signed(key, token) {
+    var expected = crypto.createHmac("sha256", key).update(token[0] + "." + token[1]).digest("base64url");
+    return digest(expected) === digest(token[2]);
 }
 function digest(text) {
     return crypto.createHash("sha256").update(text).digest("base64");
@@ -18,18 +19,20 @@ async function handler(event) {
     var request = event.request, now = Date.now() / 1000, found, token, header, payload;
     try {
         checks: {
-            if (found = request.cookies.token) delete request.cookies.token, token = TOKEN.exec(found.value);
-            else if (found = request.headers.authorization) delete request.headers.authorization, token = BEARER.exec(found.value);
+            if (found = request.cookies.token) delete request.cookies.token, token = found.value;
+            else if (found = request.headers.authorization) delete request.headers.authorization, token = bearer(found.value);
             else break checks;
-            if (!token[0] || found.multiValue && found.multiValue.length > 1) break checks;
-            header = decode(token[2]);
+            if (token.search(TOKEN) || found.multiValue && found.multiValue.length > 1) break checks;
+            token = token.split(".");
+            header = decode(token[0]);
             if (header.kid !== void 0 && (typeof header.kid != "string" || !/^[\w.-]{1,64}(?![\s\S])/.test(header.kid))) break checks;
             var secret = await store.get(header.kid === void 0 ? "jwt.secret" : "jwt.secret:" + header.kid);
-            if (!same(sign(secret, token[1]), token[4])) break checks;
+            if (!signed(secret, token)) break checks;
             if (header.alg !== "HS256" || "crit" in header) break checks;
-            payload = decode(token[3]);
+            payload = decode(token[1]);
             if (typeof payload.exp != "number" || now >= payload.exp + 30) break checks;
             if ("nbf" in payload && (typeof payload.nbf != "number" || now < payload.nbf - 30)) break checks;
+            if ("iat" in payload && typeof payload.iat != "number") break checks;
             return request;
         }
     } catch (e) {}
