@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cloudfront::Runtime;
 
-pub use validate::{parse_pattern, validate};
+pub use validate::{parse_pattern, validate, OBJECT_PROTOTYPE_NAMES};
 
 /// Where the token may be found in a viewer request.
 #[derive(Clone, Debug, PartialEq, Eq)]

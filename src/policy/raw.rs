@@ -1,67 +1,132 @@
 //! The policy file exactly as written: serde types that refuse unknown fields and leave every
 //! field optional. Nothing here decides what a value means; `validate` does.
+//!
+//! The same types give the policy's JSON Schema (`cfjwt schema`, `src/schema.rs`): the doc
+//! comments are its descriptions, and the `schemars` attributes say what `validate` accepts
+//! beyond the JSON types. `tests/toolchain.rs` checks that the schema and `gen` agree.
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 /// A field that holds either one string or a list of strings (`iss`, `aud`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(untagged)]
+#[schemars(schema_with = "crate::schema::one_or_many")]
 pub enum OneOrMany {
     One(String),
     Many(Vec<String>),
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// A cfjwt policy: what the generated CloudFront Function checks. Every field is optional and
+/// the defaults are the safe choice.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "cfjwt policy", transform = crate::schema::kvs_needs_runtime_2)]
 pub struct RawPolicy {
     /// Lets editors find the policy's JSON Schema; ignored by cfjwt.
     #[serde(rename = "$schema")]
     pub schema: Option<String>,
+    /// Which syntax and built-ins the output uses: `cloudfront-js-1.0` or `cloudfront-js-2.0`.
+    #[schemars(default, schema_with = "crate::schema::runtime", extend("default" = "cloudfront-js-2.0"))]
     pub runtime: Option<String>,
+    /// Where the function finds the HMAC secret. Absent: the secret(s) given to `gen` are
+    /// embedded in the code.
     pub key: Option<RawKey>,
+    /// Where the token is found, and whether it is removed before the request goes on.
     pub token: Option<RawToken>,
+    /// Claim checks beyond the signature and header.
     pub claims: Option<RawClaims>,
+    /// URI patterns served without any token check: an exact path (`/favicon.ico`) or a prefix
+    /// ending in `*` (`/public/*`).
+    #[schemars(default, schema_with = "crate::schema::uri_patterns", extend("default" = []))]
     pub public: Option<Vec<String>>,
+    /// Let CORS preflights (`OPTIONS` with `origin` and `access-control-request-method`) through
+    /// without a token.
+    #[schemars(extend("default" = false))]
     pub preflight: Option<bool>,
+    /// What a denied request gets: `{"status": 401}` (or 403, 404), or `{"redirect": URL}`.
+    #[schemars(extend("default" = {"status": 401}))]
     pub deny: Option<RawDeny>,
 }
 
-#[derive(Debug, Deserialize)]
+/// Where the function finds the HMAC secret.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawKey {
+    /// Read the secret at run time from the distribution's KeyValueStore under this key name
+    /// (1 to 512 bytes; runtime `cloudfront-js-2.0` only). Tokens with a `kid` read `NAME:KID`.
+    #[schemars(length(min = 1, max = 512))]
     pub kvs: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// Where the token is found.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = crate::schema::handoff_needs_sources)]
 pub struct RawToken {
+    /// Ordered sources, each `query:NAME`, `header:NAME` (lower case) or `cookie:NAME`; the first
+    /// present one is the only one read.
+    #[schemars(default, schema_with = "crate::schema::token_sources", extend("default" = ["query:jwt"]))]
     pub from: Option<Vec<String>>,
+    /// Remove the token from its source before the request goes on (keeps it out of the cache key
+    /// and away from the origin).
+    #[schemars(extend("default" = true))]
     pub strip: Option<bool>,
+    /// The cookie hand-off for video players: a valid token from a `query:` source on a GET or
+    /// HEAD request is answered with a 302 to the same URL without it, setting this cookie.
     pub handoff: Option<RawHandoff>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// The cookie hand-off: `cookie` must be one of the `cookie:NAME` sources, and `token.from` must
+/// have a `query:` source.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawHandoff {
+    /// The cookie to set: the NAME of a `cookie:NAME` source in `token.from`.
+    #[schemars(required, schema_with = "crate::schema::handoff_cookie")]
     pub cookie: Option<String>,
+    /// The cookie's `Path`: starts with `/`, without spaces, `;` or `,`.
+    #[schemars(default, schema_with = "crate::schema::cookie_path", extend("default" = "/"))]
     pub path: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// Claim checks beyond the signature and header.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawClaims {
+    /// `required`, or `optional` (checked when present).
+    #[schemars(default, schema_with = "crate::schema::presence", extend("default" = "required"))]
     pub exp: Option<String>,
+    /// `required`, or `optional` (checked when present).
+    #[schemars(default, schema_with = "crate::schema::presence", extend("default" = "optional"))]
     pub nbf: Option<String>,
+    /// Seconds of clock skew allowed on `exp`, `nbf` and `iat`; 0 to 300.
+    #[schemars(range(min = 0, max = super::validate::MAX_LEEWAY), extend("default" = 0))]
     pub leeway: Option<i64>,
+    /// Seconds; when set, `iat` is required and may be at most this old.
+    #[schemars(range(min = 1, max = i64::MAX))]
     pub max_age: Option<i64>,
+    /// An issuer or a non-empty list; the token's `iss` must equal one of them.
     pub iss: Option<OneOrMany>,
+    /// An audience or a non-empty list; the token's `aud` (a string, or a list of strings) must
+    /// contain one of them.
     pub aud: Option<OneOrMany>,
+    /// The name of a claim listing the URI patterns the token opens (a string or a list of
+    /// strings, each an exact path or a prefix ending in `*`).
+    #[schemars(length(min = 1))]
     pub scope: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+/// What a denied request gets: exactly one of `status` and `redirect`.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = crate::schema::exactly_one_deny)]
 pub struct RawDeny {
+    /// 401 (with `www-authenticate: Bearer`), 403 or 404.
+    #[schemars(default, schema_with = "crate::schema::deny_status")]
     pub status: Option<i64>,
+    /// A 302 to this URL: an absolute http(s) URL or a path starting with `/`, without spaces;
+    /// `{uri}` becomes the URL-encoded request URI.
+    #[schemars(default, schema_with = "crate::schema::redirect")]
     pub redirect: Option<String>,
 }

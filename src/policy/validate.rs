@@ -12,7 +12,7 @@ pub const MAX_LEEWAY: i64 = 300;
 
 /// Names every JavaScript object already answers to: a token source with one of these names
 /// would find the inherited property when the request lacks it.
-const OBJECT_PROTOTYPE_NAMES: &[&str] = &[
+pub const OBJECT_PROTOTYPE_NAMES: &[&str] = &[
     "__proto__",
     "__defineGetter__",
     "__defineSetter__",
@@ -41,8 +41,30 @@ fn err<T>(path: impl Into<String>, message: impl Into<String>) -> Result<T, Fiel
     })
 }
 
+/// The fields that hold objects. serde would also read a struct from a JSON list, by position;
+/// a policy never means that, so lists there are refused before the typed parse.
+const OBJECT_FIELDS: &[&str] = &["", "/key", "/token", "/token/handoff", "/claims", "/deny"];
+
 /// Parses policy text into its raw shape, naming the field of any type error.
 pub(super) fn deserialize(text: &str, file: &Path) -> Result<RawPolicy, PolicyError> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| json_error(e, String::new(), file))?;
+    for pointer in OBJECT_FIELDS {
+        match value.pointer(pointer) {
+            None | Some(serde_json::Value::Object(_)) => {}
+            Some(serde_json::Value::Null) if !pointer.is_empty() => {}
+            Some(other) => {
+                let path = if pointer.is_empty() { "(top level)".to_string() } else { pointer[1..].replace('/', ".") };
+                let kind = match other {
+                    serde_json::Value::Array(_) => "a list",
+                    serde_json::Value::String(_) => "a string",
+                    serde_json::Value::Number(_) => "a number",
+                    serde_json::Value::Bool(_) => "a boolean",
+                    _ => "null",
+                };
+                return Err(PolicyError::Field { file: file.to_owned(), path, message: format!("expected an object, found {kind}") });
+            }
+        }
+    }
     let mut de = serde_json::Deserializer::from_str(text);
     let raw: RawPolicy = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
@@ -420,9 +442,19 @@ mod tests {
         let e = policy(r#"{"claims": {"iss": 5}}"#).unwrap_err();
         assert_eq!(e, "p.json: claims.iss: expected a string or a list of strings");
         let e = policy(r#"{"claims": 5}"#).unwrap_err();
-        assert_eq!(e, "p.json: claims: invalid type: integer `5`, expected an object");
+        assert_eq!(e, "p.json: claims: expected an object, found a number");
         let e = policy(r#"{"token": {"from": "query:jwt"}}"#).unwrap_err();
         assert_eq!(e, "p.json: token.from: invalid type: string \"query:jwt\", expected a list");
+    }
+
+    #[test]
+    fn lists_are_not_read_as_objects() {
+        let e = policy("[null, null]").unwrap_err();
+        assert_eq!(e, "p.json: (top level): expected an object, found a list");
+        let e = policy(r#"{"claims": ["required", null]}"#).unwrap_err();
+        assert_eq!(e, "p.json: claims: expected an object, found a list");
+        let e = policy(r#"{"token": {"handoff": ["t"]}}"#).unwrap_err();
+        assert_eq!(e, "p.json: token.handoff: expected an object, found a list");
     }
 
     #[test]

@@ -139,7 +139,9 @@ fn read_policy(p: &Value) -> Policy {
 
 /// Decides `request` (the `request` member of a viewer-request event) under `policy` (the policy
 /// file's JSON) with the embedded `keys` (id, secret) or, when the policy names a KeyValueStore,
-/// the `store`'s contents, at `now` (seconds, as `Date.now() / 1000`).
+/// the `store`'s contents, at `now` (seconds, as `Date.now() / 1000`). Time checks are written as
+/// the spec words them ("go on only while now < exp + leeway"), negated.
+#[allow(clippy::neg_cmp_op_on_partial_ord)]
 pub fn decide(
     policy: &Value,
     keys: &[(Option<String>, Vec<u8>)],
