@@ -8,11 +8,14 @@
 pub mod check;
 pub mod cli;
 pub mod cloudfront;
+pub mod deploy;
 pub mod emit;
 pub mod generate;
+pub mod init;
 pub mod key;
 pub mod output;
 pub mod plan;
 pub mod policy;
 pub mod runtime;
+pub mod schema;
 pub mod token;

@@ -1,0 +1,455 @@
+//! `cfjwt deploy`: prints what creates and publishes a function file in CloudFront with the
+//! user's own tool (AWS CLI commands, a CloudFormation template, a Terraform resource), so the code
+//! never has to be copied by hand. Every snippet carries the code byte for byte: the AWS CLI reads
+//! the file itself (`fileb://`), CloudFormation gets a YAML literal block (or a double-quoted
+//! string when the code has characters a block cannot hold), Terraform a heredoc with `${` and
+//! `%{` escaped (or a quoted string). With a KeyValueStore, the snippet also says how to put the
+//! secret into it, reading the secret from a file: cfjwt never sees the secret.
+//!
+//! Everything here is text building; `cli.rs` reads the file and the arguments.
+
+use std::fmt::Write as _;
+
+use crate::cloudfront::Runtime;
+
+/// The tool the snippet is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// `aws cloudfront create-function` / `update-function` / `publish-function` commands.
+    AwsCli,
+    /// A CloudFormation template (YAML) with an `AWS::CloudFront::Function`.
+    Cloudformation,
+    /// A Terraform `aws_cloudfront_function` resource.
+    Terraform,
+}
+
+/// The KeyValueStore the function reads its secret from.
+#[derive(Clone, Debug)]
+pub struct Store {
+    /// The store's ARN (`arn:aws:cloudfront::ACCOUNT:key-value-store/ID`).
+    pub arn: String,
+    /// The key the function reads (the policy's `key.kvs`).
+    pub key: String,
+    /// The file holding the secret, as the printed command names it. cfjwt never reads it.
+    pub secret_file: String,
+}
+
+/// What to deploy.
+#[derive(Clone, Debug)]
+pub struct Deployment {
+    /// The function file as the user named it (the AWS CLI commands read it from there).
+    pub file: String,
+    /// Its contents.
+    pub code: String,
+    /// The CloudFront function's name.
+    pub name: String,
+    pub runtime: Runtime,
+    pub comment: String,
+    pub store: Option<Store>,
+}
+
+/// Checks a CloudFront function name: 1 to 64 of `A-Z a-z 0-9 - _`.
+pub fn check_name(name: &str) -> Result<(), String> {
+    let ok = (1..=64).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("--name: `{name}` is not a CloudFront function name (1 to 64 of A-Z a-z 0-9 - _)"))
+    }
+}
+
+/// Checks a KeyValueStore ARN's shape.
+pub fn check_store_arn(arn: &str) -> Result<(), String> {
+    let ok = arn.starts_with("arn:")
+        && arn.contains(":key-value-store/")
+        && !arn.chars().any(|c| c.is_control() || c.is_whitespace());
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("--kvs-arn: `{arn}` is not a KeyValueStore ARN (arn:aws:cloudfront::ACCOUNT:key-value-store/ID)"))
+    }
+}
+
+/// Checks text that goes into the snippet's comment lines and commands (file names, the store
+/// key): no control characters, so no line of the snippet can be broken.
+pub fn check_printable(what: &str, text: &str) -> Result<(), String> {
+    if text.chars().any(char::is_control) {
+        Err(format!("{what}: control characters cannot be written into a deploy snippet"))
+    } else {
+        Ok(())
+    }
+}
+
+/// The snippet for `format`.
+pub fn snippet(d: &Deployment, format: Format) -> String {
+    match format {
+        Format::AwsCli => aws_cli(d),
+        Format::Cloudformation => cloudformation(d),
+        Format::Terraform => terraform(d),
+    }
+}
+
+fn heading(d: &Deployment, prefix: &str) -> String {
+    format!(
+        "{prefix} cfjwt deploy: {} as the CloudFront function {} ({}, {} bytes).\n",
+        d.file,
+        d.name,
+        d.runtime,
+        d.code.len()
+    )
+}
+
+/// The commands that put the secret into the store, as shell lines (without comment marks).
+fn put_key_lines(s: &Store) -> Vec<String> {
+    let arn = shell_quote(&s.arn);
+    vec![
+        format!("aws cloudfront-keyvaluestore put-key --kvs-arn {arn} \\"),
+        format!("  --key {} \\", shell_quote(&s.key)),
+        format!("  --value \"$(cat {})\" \\", shell_quote(&s.secret_file)),
+        format!(
+            "  --if-match \"$(aws cloudfront-keyvaluestore describe-key-value-store --kvs-arn {arn} --query ETag --output text)\""
+        ),
+    ]
+}
+
+fn put_key_explanation(s: &Store) -> [String; 3] {
+    [
+        format!(
+            "The function reads its secret from the KeyValueStore under `{}` (a token with a `kid` reads `{}:KID`).",
+            s.key, s.key
+        ),
+        format!(
+            "Put it there from {} (its text, less the final line break, is the secret; cfjwt never reads it):",
+            s.secret_file
+        ),
+        "(`aws cloudfront-keyvaluestore` needs AWS CLI v2; the store must exist before the function.)".to_string(),
+    ]
+}
+
+fn aws_cli(d: &Deployment) -> String {
+    let mut out = heading(d, "#");
+    out.push_str("# The AWS CLI reads the code from the file itself (fileb://), byte for byte.\n");
+    let name = shell_quote(&d.name);
+    let code = shell_quote(&format!("fileb://{}", d.file));
+    let etag = format!("\"$(aws cloudfront describe-function --name {name} --query ETag --output text)\"");
+    let mut config = serde_json::Map::new();
+    config.insert("Comment".into(), d.comment.clone().into());
+    config.insert("Runtime".into(), d.runtime.name().into());
+    if let Some(s) = &d.store {
+        config.insert(
+            "KeyValueStoreAssociations".into(),
+            serde_json::json!({ "Quantity": 1, "Items": [{ "KeyValueStoreARN": s.arn }] }),
+        );
+    }
+    let config = shell_quote(&serde_json::Value::Object(config).to_string());
+    if let Some(s) = &d.store {
+        out.push('\n');
+        for line in put_key_explanation(s) {
+            writeln!(out, "# {line}").unwrap();
+        }
+        for line in put_key_lines(s) {
+            writeln!(out, "{line}").unwrap();
+        }
+    }
+    writeln!(out, "\n# The first time: create the function (in the DEVELOPMENT stage).").unwrap();
+    writeln!(out, "aws cloudfront create-function --name {name} \\").unwrap();
+    writeln!(out, "  --function-config {config} \\").unwrap();
+    writeln!(out, "  --function-code {code}").unwrap();
+    writeln!(out, "\n# Later versions: update it instead.").unwrap();
+    writeln!(out, "aws cloudfront update-function --name {name} \\").unwrap();
+    writeln!(out, "  --if-match {etag} \\").unwrap();
+    writeln!(out, "  --function-config {config} \\").unwrap();
+    writeln!(out, "  --function-code {code}").unwrap();
+    writeln!(out, "\n# Then publish it (LIVE stage); associate it with a cache behavior as viewer request.").unwrap();
+    writeln!(out, "aws cloudfront publish-function --name {name} \\").unwrap();
+    writeln!(out, "  --if-match {etag}").unwrap();
+    out
+}
+
+fn cloudformation(d: &Deployment) -> String {
+    let mut out = heading(d, "#");
+    out.push_str("# FunctionCode carries the file byte for byte: print this again whenever the file changes.\n");
+    if let Some(s) = &d.store {
+        out.push_str("#\n");
+        for line in put_key_explanation(s) {
+            writeln!(out, "# {line}").unwrap();
+        }
+        for line in put_key_lines(s) {
+            writeln!(out, "#   {line}").unwrap();
+        }
+    }
+    let id = logical_id(&d.name);
+    out.push_str("AWSTemplateFormatVersion: \"2010-09-09\"\n");
+    out.push_str("Resources:\n");
+    writeln!(out, "  {id}:").unwrap();
+    out.push_str("    Type: AWS::CloudFront::Function\n");
+    out.push_str("    Properties:\n");
+    writeln!(out, "      Name: {}", yaml_quote(&d.name)).unwrap();
+    out.push_str("      AutoPublish: true\n");
+    out.push_str("      FunctionConfig:\n");
+    writeln!(out, "        Comment: {}", yaml_quote(&d.comment)).unwrap();
+    writeln!(out, "        Runtime: {}", yaml_quote(d.runtime.name())).unwrap();
+    if let Some(s) = &d.store {
+        out.push_str("        KeyValueStoreAssociations:\n");
+        writeln!(out, "          - KeyValueStoreARN: {}", yaml_quote(&s.arn)).unwrap();
+    }
+    out.push_str("      FunctionCode: ");
+    out.push_str(&yaml_code(&d.code, 6));
+    out.push_str("Outputs:\n");
+    writeln!(out, "  {id}Arn:").unwrap();
+    out.push_str("    Description: Associate this function with a cache behavior as viewer request.\n");
+    out.push_str("    Value:\n");
+    writeln!(out, "      Fn::GetAtt: [{id}, FunctionARN]").unwrap();
+    out
+}
+
+fn terraform(d: &Deployment) -> String {
+    let mut out = heading(d, "#");
+    out.push_str("# `code` carries the file byte for byte (`${` and `%{` written `$${` and `%%{`, which Terraform\n");
+    out.push_str("# reads as the literal text; longer runs as `${\"$$\"}{`): print this again whenever the file changes.\n");
+    if let Some(s) = &d.store {
+        out.push_str("#\n");
+        for line in put_key_explanation(s) {
+            writeln!(out, "# {line}").unwrap();
+        }
+        out.push_str("# (Done outside Terraform, the secret stays out of the Terraform state.)\n");
+        for line in put_key_lines(s) {
+            writeln!(out, "#   {line}").unwrap();
+        }
+    }
+    let label = terraform_label(&d.name);
+    writeln!(out, "resource \"aws_cloudfront_function\" \"{label}\" {{").unwrap();
+    writeln!(out, "  name    = {}", hcl_quote(&d.name)).unwrap();
+    writeln!(out, "  runtime = {}", hcl_quote(d.runtime.name())).unwrap();
+    writeln!(out, "  comment = {}", hcl_quote(&d.comment)).unwrap();
+    out.push_str("  publish = true\n");
+    if let Some(s) = &d.store {
+        writeln!(out, "  key_value_store_associations = [{}]", hcl_quote(&s.arn)).unwrap();
+    }
+    out.push_str("  code    = ");
+    out.push_str(&hcl_code(&d.code));
+    out.push_str("}\n\n");
+    writeln!(out, "output \"{label}_arn\" {{").unwrap();
+    out.push_str("  description = \"Associate this function with a cache behavior as viewer request.\"\n");
+    writeln!(out, "  value       = aws_cloudfront_function.{label}.arn").unwrap();
+    out.push_str("}\n");
+    out
+}
+
+/// A CloudFormation logical id (alphanumeric) from a function name: `jwt-check` → `JwtCheckFunction`.
+fn logical_id(name: &str) -> String {
+    let mut id = String::new();
+    for part in name.split(['-', '_']).filter(|p| !p.is_empty()) {
+        let mut chars = part.chars();
+        if let Some(first) = chars.next() {
+            id.push(first.to_ascii_uppercase());
+            id.extend(chars);
+        }
+    }
+    id.push_str("Function");
+    id
+}
+
+/// A Terraform resource name from a function name: `jwt-check` → `jwt_check`.
+fn terraform_label(name: &str) -> String {
+    let label = name.replace('-', "_");
+    if label.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        label
+    } else {
+        format!("f_{label}")
+    }
+}
+
+/// One shell word: bare when it has only characters no shell treats specially, else in single
+/// quotes (a `'` inside written `'\''`).
+pub fn shell_quote(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+/// A YAML double-quoted scalar that every YAML parser (1.1 or 1.2) reads as exactly `text`:
+/// everything but printable ASCII and ordinary non-ASCII letters escaped.
+pub fn yaml_quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if yaml_block_safe(c) => out.push(c),
+            c if (c as u32) <= 0xFFFF => write!(out, "\\u{:04X}", c as u32).unwrap(),
+            c => write!(out, "\\U{:08X}", c as u32).unwrap(),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Characters a YAML literal block holds as they are, in YAML 1.1 and 1.2 alike: printable
+/// ASCII, tab, and non-ASCII except C1 controls, NEL, the Unicode line and paragraph separators
+/// (line breaks in YAML 1.1), the byte-order mark and the non-characters U+FFFE, U+FFFF.
+fn yaml_block_safe(c: char) -> bool {
+    match c {
+        '\t' | ' '..='~' => true,
+        '\u{0}'..='\u{A0}' => c == '\u{A0}',
+        '\u{2028}' | '\u{2029}' | '\u{FEFF}' | '\u{FFFE}' | '\u{FFFF}' => false,
+        _ => true,
+    }
+}
+
+/// The value of a YAML mapping key at indentation `indent`, with its line break(s): a literal
+/// block (`|2`, `|2-` or `|2+` by the number of final line breaks) indented two more spaces, when
+/// every character can stand in a block; otherwise a double-quoted scalar.
+fn yaml_code(code: &str, indent: usize) -> String {
+    let body = code.trim_end_matches('\n');
+    let final_breaks = code.len() - body.len();
+    let block_safe = !body.is_empty() && code.chars().all(|c| c == '\n' || yaml_block_safe(c));
+    if !block_safe {
+        return format!("{}\n", yaml_quote(code));
+    }
+    let chomp = match final_breaks {
+        0 => "-",
+        1 => "",
+        _ => "+",
+    };
+    let pad = " ".repeat(indent + 2);
+    let mut out = format!("|2{chomp}\n");
+    for line in body.split('\n') {
+        if !line.is_empty() {
+            out.push_str(&pad);
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    // Kept line breaks beyond the first are empty lines of the block.
+    for _ in 1..final_breaks {
+        out.push('\n');
+    }
+    out
+}
+
+/// An HCL quoted template that Terraform reads as exactly `text`.
+pub fn hcl_quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => write!(out, "\\u{:04X}", c as u32).unwrap(),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    escape_hcl_template(&out)
+}
+
+/// `${` and `%{` begin an interpolation or a directive in an HCL template; doubling the sign makes
+/// them literal (`$${`, `%%{`). A longer run of `$` and `%` before `{` (`$${` in the code itself,
+/// `%$%{`) is written as an interpolation of a quoted string instead, `${"$$"}{`: HCL parsers
+/// differ on how `$$${` splits, but all read a quoted string without `{` the same way.
+fn escape_hcl_template(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut run = String::new();
+    for c in text.chars() {
+        match c {
+            '$' | '%' => run.push(c),
+            '{' if run.len() == 1 => {
+                out.push_str(&run);
+                out.push_str(&run);
+                out.push('{');
+                run.clear();
+            }
+            '{' if run.len() > 1 => {
+                out.push_str(&format!("${{\"{run}\"}}{{"));
+                run.clear();
+            }
+            _ => {
+                out.push_str(&run);
+                run.clear();
+                out.push(c);
+            }
+        }
+    }
+    out.push_str(&run);
+    out
+}
+
+/// The value of an HCL attribute, with its line break: a heredoc when the code ends with a line
+/// break and holds no carriage return or other control character (a heredoc's lines are taken as
+/// they are); otherwise a quoted string.
+fn hcl_code(code: &str) -> String {
+    let heredoc_safe =
+        code.ends_with('\n') && !code.chars().any(|c| c.is_control() && c != '\n' && c != '\t');
+    if !heredoc_safe {
+        return format!("{}\n", hcl_quote(code));
+    }
+    let lines: Vec<&str> = code.lines().map(str::trim).collect();
+    let mut marker = "CFJWT_EOF".to_string();
+    let mut n = 1;
+    while lines.contains(&marker.as_str()) {
+        n += 1;
+        marker = format!("CFJWT_EOF_{n}");
+    }
+    format!("<<{marker}\n{}{marker}\n", escape_hcl_template(code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert!(check_name("jwt-check_2").is_ok());
+        assert!(check_name("").is_err());
+        assert!(check_name("a b").is_err());
+        assert!(check_name(&"a".repeat(65)).is_err());
+        assert_eq!(logical_id("jwt-check"), "JwtCheckFunction");
+        assert_eq!(logical_id("_"), "Function");
+        assert_eq!(terraform_label("jwt-check"), "jwt_check");
+        assert_eq!(terraform_label("1st"), "f_1st");
+    }
+
+    #[test]
+    fn arns() {
+        assert!(check_store_arn("arn:aws:cloudfront::123456789012:key-value-store/abc").is_ok());
+        assert!(check_store_arn("arn:aws:s3:::bucket").is_err());
+        assert!(check_store_arn("arn:aws:cloudfront::1:key-value-store/a b").is_err());
+    }
+
+    #[test]
+    fn shell_words_quote() {
+        assert_eq!(shell_quote("fileb://out.js"), "fileb://out.js");
+        assert_eq!(shell_quote("a b"), "'a b'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(shell_quote(""), "''");
+    }
+
+    #[test]
+    fn yaml_blocks_follow_final_line_breaks() {
+        assert_eq!(yaml_code("a\n  b\n", 0), "|2\n  a\n    b\n");
+        assert_eq!(yaml_code("a", 0), "|2-\n  a\n");
+        assert_eq!(yaml_code("a\n\n\n", 0), "|2+\n  a\n\n\n");
+        assert_eq!(yaml_code("a\r\n", 0), "\"a\\r\\n\"\n");
+        assert_eq!(yaml_code("\u{2028}", 0), "\"\\u2028\"\n");
+    }
+
+    #[test]
+    fn hcl_escapes_templates() {
+        assert_eq!(hcl_quote("${x} %{y} \"\\"), r#""$${x} %%{y} \"\\""#);
+        assert_eq!(hcl_code("a${b}\n"), "<<CFJWT_EOF\na$${b}\nCFJWT_EOF\n");
+        assert_eq!(hcl_code("CFJWT_EOF\n"), "<<CFJWT_EOF_2\nCFJWT_EOF\nCFJWT_EOF_2\n");
+        assert_eq!(escape_hcl_template("$${a} %%{b} $%{c} $x %y {"), r#"${"$$"}{a} ${"%%"}{b} ${"$%"}{c} $x %y {"#);
+        assert_eq!(hcl_code("a"), "\"a\"\n");
+    }
+}

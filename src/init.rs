@@ -1,0 +1,133 @@
+//! `cfjwt init`: the starter policies for the three common setups (`templates/init/*.json`, the
+//! same policies as `examples/*.json` plus a `"$schema"` for editors) and, since JSON has no
+//! comments, the explanation `init` prints to stderr beside the file it writes.
+
+/// One setup: its name, its policy text and what to say about it.
+#[derive(Debug)]
+pub struct Setup {
+    /// The `--setup` value.
+    pub name: &'static str,
+    /// One line: what the setup is for.
+    pub summary: &'static str,
+    /// The policy file's text.
+    pub policy: &'static str,
+    /// (field, what it does here), in the file's order.
+    pub fields: &'static [(&'static str, &'static str)],
+    /// What to run next, after the schema command every setup shares; `POLICY` stands for the
+    /// file written.
+    pub next: &'static [&'static str],
+}
+
+/// Every setup `init` knows.
+pub const SETUPS: &[Setup] = &[
+    Setup {
+        name: "video-cookie",
+        summary: "HLS/DASH video: the player's segment requests carry the token in a cookie",
+        policy: include_str!("../templates/init/video-cookie.json"),
+        fields: &[
+            ("token.from", "the cookie `token` first, else the query parameter `jwt`"),
+            (
+                "token.handoff",
+                "a valid `?jwt=` token on a GET is answered with a 302 to the same URL without it, \
+                 setting the cookie `token` (Path=/courses/) until the token's exp",
+            ),
+            ("claims.scope", "the token's `paths` claim lists the URI patterns it opens, e.g. [\"/courses/c1/*\"]"),
+            ("claims.leeway", "30 seconds of clock skew on exp"),
+            ("public", "/favicon.ico needs no token"),
+        ],
+        next: &[
+            "head -c 32 /dev/urandom | base64 > jwt.key    # the secret: keep it out of the repository",
+            "cfjwt gen --config POLICY --key-file jwt.key --key-encoding base64 -o viewer-request.js",
+            "cfjwt deploy viewer-request.js --name jwt-check --format aws-cli",
+        ],
+    },
+    Setup {
+        name: "api-bearer",
+        summary: "an API called with `Authorization: Bearer <token>`",
+        policy: include_str!("../templates/init/api-bearer.json"),
+        fields: &[
+            ("token.from", "the header `authorization`, as `Bearer <token>`"),
+            ("claims.leeway", "10 seconds of clock skew on exp and iat"),
+            ("claims.max_age", "iat is required and at most an hour old"),
+            ("claims.iss", "issued by https://auth.example.com (put your issuer here)"),
+            ("claims.aud", "for the audience `api` (put yours here)"),
+            ("preflight", "CORS preflights (OPTIONS) go through without a token"),
+        ],
+        next: &[
+            "head -c 32 /dev/urandom | base64 > jwt.key    # the secret: keep it out of the repository",
+            "cfjwt gen --config POLICY --key-file jwt.key --key-encoding base64 -o viewer-request.js",
+            "cfjwt deploy viewer-request.js --name jwt-check --format aws-cli",
+        ],
+    },
+    Setup {
+        name: "kvs-rotation",
+        summary: "the secret in a CloudFront KeyValueStore, rotated with key ids",
+        policy: include_str!("../templates/init/kvs-rotation.json"),
+        fields: &[
+            (
+                "key.kvs",
+                "the function reads the secret from the store key `jwt.secret`, or `jwt.secret:KID` for a token with a kid",
+            ),
+            ("token.from", "the cookie `token` first, else the header `authorization` (Bearer)"),
+            ("claims.leeway", "30 seconds of clock skew on exp"),
+        ],
+        next: &[
+            "head -c 32 /dev/urandom | base64 > jwt.key    # the secret (its text) goes into the store",
+            "cfjwt gen --config POLICY -o viewer-request.js # no key: the code holds none",
+            "cfjwt deploy viewer-request.js --name jwt-check --format aws-cli --kvs-arn ARN --secret-file jwt.key",
+        ],
+    },
+];
+
+/// The setup named `name`.
+pub fn find(name: &str) -> Option<&'static Setup> {
+    SETUPS.iter().find(|s| s.name == name)
+}
+
+impl Setup {
+    /// What `init` prints to stderr after writing the policy to `written_to`.
+    pub fn explanation(&self, written_to: &str) -> String {
+        let width = self.fields.iter().map(|(f, _)| f.len()).max().unwrap_or(0);
+        let mut out = format!("{written_to}: a starter policy for {}: {}.\n", self.name, self.summary);
+        for (field, meaning) in self.fields {
+            out.push_str(&format!("  {field:width$}  {meaning}\n"));
+        }
+        out.push_str("Next:\n");
+        let policy = if written_to.contains(' ') { format!("'{written_to}'") } else { written_to.to_string() };
+        out.push_str("  cfjwt schema > cfjwt-policy.schema.json       # lets editors check the policy (its \"$schema\")\n");
+        for line in self.next {
+            out.push_str(&format!("  {}\n", line.replace("POLICY", &policy)));
+        }
+        out.push_str(&format!(
+            "The walkthrough, from nothing to a working distribution: examples/walkthroughs/{}/README.md in cfjwt's repository.\n",
+            self.name
+        ));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn every_starter_policy_is_valid() {
+        for s in SETUPS {
+            crate::policy::parse(s.policy, Path::new(s.name)).unwrap_or_else(|e| panic!("{}: {e}", s.name));
+        }
+    }
+
+    #[test]
+    fn explanations_name_every_field_that_is_set() {
+        for s in SETUPS {
+            let text = s.explanation("policy.json");
+            assert!(text.starts_with(&format!("policy.json: a starter policy for {}", s.name)));
+            assert!(!text.contains("POLICY"), "{text}");
+            for (field, _) in s.fields {
+                let top = field.split('.').next().unwrap();
+                assert!(s.policy.contains(&format!("\"{top}\"")), "{}: {field} is not in the policy", s.name);
+            }
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! `cfjwt schema`: the policy file's JSON Schema (draft 2020-12), derived with `schemars` from the
+//! serde types that read the policy (`src/policy/raw.rs`), so a field added there appears here
+//! without more work. Editors use it to complete and check policies (`"$schema"` in the policy).
+//!
+//! The derive gives the shape (objects, `additionalProperties: false`, optional fields, the doc
+//! comments as descriptions); the functions below add what `policy::validate` checks beyond JSON
+//! types (names, patterns, ranges), each written as a schema the same way `validate` reads it.
+//! `tests/toolchain.rs` checks that the schema and `gen` accept the same policies.
+//!
+//! Every field may be `null`, as serde reads `null` in an optional field as "absent".
+//!
+//! Known differences that a JSON Schema cannot express, all refused by `gen` only: a whole number
+//! written with a fraction or exponent (`30.0`, `3e1`), a key name (`key.kvs`) of 512 characters
+//! or fewer but more than 512 UTF-8 bytes, duplicate keys in one object, and a
+//! `token.handoff.cookie` that names a cookie other than the `cookie:NAME` sources (the schema
+//! asks for a `cookie:` and a `query:` source, but cannot compare the names).
+
+use schemars::{json_schema, Schema, SchemaGenerator};
+use serde_json::{json, Value};
+
+use crate::cloudfront::Runtime;
+use crate::policy::OBJECT_PROTOTYPE_NAMES;
+
+/// Characters `validate` refuses in names, URI patterns and redirects: Unicode control
+/// characters (`char::is_control`) and white space (`char::is_whitespace`), as a regex class body
+/// that both ECMA-262 (editors) and Rust's `regex` understand.
+const CONTROL_OR_SPACE: &str = r"\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
+
+/// HTTP token characters (RFC 9110), less upper case: header names as CloudFront gives them.
+const HEADER_NAME: &str = r"[a-z0-9!#$%&'*+.^_`|~-]+";
+
+/// HTTP token characters: cookie names.
+const COOKIE_NAME: &str = r"[A-Za-z0-9!#$%&'*+.^_`|~-]+";
+
+/// The policy's JSON Schema as a JSON value.
+pub fn policy_schema() -> Value {
+    // The raw policy type is private to `policy`; its one public use, `validate`'s argument,
+    // names it here without widening its visibility.
+    schema_of_argument(crate::policy::validate).to_value()
+}
+
+/// The policy's JSON Schema as pretty-printed JSON text with a final newline.
+pub fn policy_schema_text() -> String {
+    let mut text = serde_json::to_string_pretty(&policy_schema()).expect("a schema serialises");
+    text.push('\n');
+    text
+}
+
+fn schema_of_argument<T: schemars::JsonSchema, R>(_f: fn(T) -> R) -> Schema {
+    let settings = schemars::generate::SchemaSettings::draft2020_12()
+        .for_deserialize()
+        .with_transform(schemars::transform::RecursiveTransform(drop_null_default));
+    settings.into_generator().into_root_schema_for::<T>()
+}
+
+/// `#[schemars(default)]` marks the fields with a `schema_with` optional (as their `Option` type
+/// makes the others), and writes `"default": null` where no `extend("default" = ..)` replaces
+/// it: a default that says nothing, since an absent field and `null` mean the same.
+fn drop_null_default(schema: &mut Schema) {
+    if schema.get("default") == Some(&Value::Null) {
+        schema.remove("default");
+    }
+}
+
+/// The policy: the KeyValueStore (`key.kvs`) needs runtime `cloudfront-js-2.0`.
+pub fn kvs_needs_runtime_2(schema: &mut Schema) {
+    schema.insert(
+        "if".into(),
+        json!({ "required": ["runtime"], "properties": { "runtime": { "const": Runtime::Js1.name() } } }),
+    );
+    schema.insert(
+        "then".into(),
+        json!({
+            "properties": {
+                "key": { "anyOf": [{ "type": "null" }, { "properties": { "kvs": { "type": "null" } } }] },
+            },
+        }),
+    );
+}
+
+/// `runtime`: one of CloudFront's runtime names.
+pub fn runtime(_: &mut SchemaGenerator) -> Schema {
+    let mut names: Vec<Value> = Runtime::ALL.iter().map(|r| json!(r.name())).collect();
+    names.push(Value::Null);
+    json_schema!({ "type": ["string", "null"], "enum": names })
+}
+
+/// `claims.exp`, `claims.nbf`.
+pub fn presence(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({ "type": ["string", "null"], "enum": ["required", "optional", null] })
+}
+
+/// `token.from`: a non-empty list of distinct `query:NAME`, `header:NAME` or `cookie:NAME`.
+pub fn token_sources(_: &mut SchemaGenerator) -> Schema {
+    let query_name = format!("[^{CONTROL_OR_SPACE}&=#%+]+");
+    let source = format!("^(?:query:{query_name}|header:{HEADER_NAME}|cookie:{COOKIE_NAME})$");
+    let inherited = format!("^(?:query|header|cookie):(?:{})$", OBJECT_PROTOTYPE_NAMES.join("|"));
+    json_schema!({
+        "type": ["array", "null"],
+        "minItems": 1,
+        "uniqueItems": true,
+        "items": {
+            "type": "string",
+            "description": "`query:NAME` (no spaces, &, =, #, % or +), `header:NAME` (lower case) or `cookie:NAME`; \
+                            not a name every JavaScript object has (`constructor`, `__proto__`, `toString`, ...).",
+            "pattern": source,
+            "not": { "pattern": inherited },
+        },
+    })
+}
+
+/// `public`: URI patterns, each an exact path or a prefix ending in `*`.
+pub fn uri_patterns(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "type": ["array", "null"],
+        "items": {
+            "type": "string",
+            "description": "An exact path (`/favicon.ico`) or a prefix ending in `*` (`/public/*`); no spaces.",
+            "pattern": format!("^/[^*{CONTROL_OR_SPACE}]*\\*?$"),
+        },
+    })
+}
+
+/// `token.handoff.cookie`: a cookie name (it must also be a `cookie:NAME` source).
+pub fn handoff_cookie(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "type": "string",
+        "pattern": format!("^{COOKIE_NAME}$"),
+        "not": { "enum": OBJECT_PROTOTYPE_NAMES },
+    })
+}
+
+/// `token.handoff.path`: the cookie's `Path` attribute.
+pub fn cookie_path(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({ "type": ["string", "null"], "pattern": format!("^/[^{CONTROL_OR_SPACE};,]*$") })
+}
+
+/// `token`: a hand-off needs a `query:` source to take the token from and a `cookie:` source to
+/// verify the cookie it sets (so `from` must be given: its default has no cookie).
+pub fn handoff_needs_sources(schema: &mut Schema) {
+    schema.insert(
+        "if".into(),
+        json!({ "required": ["handoff"], "properties": { "handoff": { "type": "object" } } }),
+    );
+    schema.insert(
+        "then".into(),
+        json!({
+            "required": ["from"],
+            "properties": {
+                "from": {
+                    "type": "array",
+                    "allOf": [{ "contains": { "pattern": "^query:" } }, { "contains": { "pattern": "^cookie:" } }],
+                },
+            },
+        }),
+    );
+}
+
+/// `claims.iss`, `claims.aud`: a non-empty string, or a non-empty list of them.
+pub fn one_or_many(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "anyOf": [
+            { "type": "string", "minLength": 1 },
+            { "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 } },
+        ],
+    })
+}
+
+/// `deny.status`.
+pub fn deny_status(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({ "type": ["integer", "null"], "enum": [401, 403, 404, null] })
+}
+
+/// `deny.redirect`: an absolute http(s) URL or a path, without spaces or control characters.
+pub fn redirect(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "type": ["string", "null"],
+        "pattern": format!("^(?:https?://|/)[^{CONTROL_OR_SPACE}]*$"),
+    })
+}
+
+/// `deny`: exactly one of `status` and `redirect` (a `null` one counts as absent).
+pub fn exactly_one_deny(schema: &mut Schema) {
+    schema.insert(
+        "oneOf".into(),
+        json!([
+            { "required": ["status"], "properties": { "status": { "type": "integer" }, "redirect": { "type": "null" } } },
+            { "required": ["redirect"], "properties": { "redirect": { "type": "string" }, "status": { "type": "null" } } },
+        ]),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn is_draft_2020_12_and_closed() {
+        let s = policy_schema();
+        assert_eq!(s["$schema"], "https://json-schema.org/draft/2020-12/schema");
+        assert_eq!(s["type"], "object");
+        assert_eq!(s["additionalProperties"], false);
+        assert!(s["properties"]["$schema"].is_object(), "policies may name the schema");
+    }
+
+    #[test]
+    fn carries_defaults_and_ranges() {
+        let s = policy_schema();
+        assert_eq!(s["properties"]["runtime"]["default"], "cloudfront-js-2.0");
+        let claims = &s["$defs"]["RawClaims"]["properties"];
+        assert_eq!(claims["leeway"]["maximum"], 300);
+        assert_eq!(claims["leeway"]["minimum"], 0);
+        assert_eq!(claims["max_age"]["minimum"], 1);
+        assert_eq!(claims["exp"]["default"], "required");
+        let token = &s["$defs"]["RawToken"]["properties"];
+        assert_eq!(token["from"]["default"], json!(["query:jwt"]));
+        assert_eq!(token["from"]["minItems"], 1);
+    }
+
+    #[test]
+    fn every_runtime_is_listed() {
+        let s = policy_schema();
+        for r in Runtime::ALL {
+            assert!(s["properties"]["runtime"]["enum"].as_array().unwrap().contains(&json!(r.name())));
+        }
+    }
+
+    #[test]
+    fn text_is_deterministic() {
+        assert_eq!(policy_schema_text(), policy_schema_text());
+    }
+}
