@@ -26,7 +26,7 @@ check-generated:
 	$(CFJWT) gen $(DEMO) -o generated/viewer-request.js --check
 	$(CFJWT) check generated/viewer-request.js
 
-# Issue 6's numbers in one table: bytes, per-request cost under njs and in the bundled engine
+# The performance numbers in one table: bytes, per-request cost under njs and in the bundled engine
 # (against benches/baseline.js and benches/floor.js), `gen` time and `cfjwt test` throughput.
 .PHONY: bench
 bench: deps build

@@ -1,4 +1,4 @@
-// Comparison handler for `make bench` (issue 6): our own rewrite of the approach of the public AWS sample "verify JWT" (aws-samples/amazon-cloudfront-functions, verify-jwt/index.js), not its code.
+// Comparison handler for `make bench`: our own rewrite of the approach of the public AWS sample "verify JWT" (aws-samples/amazon-cloudfront-functions, verify-jwt/index.js), not its code.
 // cloudfront-js-2.0
 //
 // What it reproduces from the sample, so the cost is comparable: the token from ?jwt= split on

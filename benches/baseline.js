@@ -1,4 +1,4 @@
-// Hand-written reference for `make bench` (issue 6): the seed policy's checks written plainly and carefully, the yardstick the generated function must beat.
+// Hand-written reference for `make bench`: the seed policy's checks written plainly and carefully, the yardstick the generated function must beat.
 // cloudfront-js-2.0
 //
 // Same decisions as examples/seed.json (token in ?jwt=, HS256, exp required, nbf checked when

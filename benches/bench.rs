@@ -1,4 +1,4 @@
-// `make bench` (issue 6): size, per-request cost under njs and in the bundled engine, `gen` time and `cfjwt test` throughput, side by side in one table.
+// `make bench`: size, per-request cost under njs and in the bundled engine, `gen` time and `cfjwt test` throughput, side by side in one table.
 //
 // What it measures, for every policy in examples/ and for three reference handlers in benches/:
 //
@@ -38,7 +38,7 @@
 // CFJWT_BENCH_POLICIES (comma-separated policy names to keep, e.g. `seed,full`),
 // CFJWT_BENCH_EXTRA (comma-separated .js files measured like the seed policy, token in ?jwt=, or
 // `FILE.js@POLICY` with the requests made for examples/POLICY.json: for trying hand-edited
-// variants of generated code side by side, e.g. benches/variants/), CFJWT_BENCH_NO_ENGINE=1,
+// variants of generated code side by side), CFJWT_BENCH_NO_ENGINE=1,
 // CFJWT_BENCH_TOPLEVEL=1 (under njs, run the function's top-level code again on every call, as
 // a fresh invocation would: for judging what moving work to the top level really saves),
 // CFJWT_BENCH_HUGEPAGES=0 (njs on the default 4 KB pages).
@@ -589,7 +589,7 @@ fn print_machine(cfg: &Config) {
     println!();
 }
 
-/// Generates every policy in examples/ (the issue's six first, then any others by name).
+/// Generates every policy in examples/ (the six main examples first, then any others by name).
 fn policy_handlers(
     root: &Path,
     cfjwt: &Path,
@@ -1069,8 +1069,8 @@ fn print_extras(
     println!();
     println!("µs: per request, the handler's own work (empty handler on the same event subtracted); malformed: the worst of {}.",
         MALFORMED.iter().map(|k| k.name()).collect::<Vec<_>>().join(", "));
-    println!("×base, ×floor, ×sample: to the valid-token cost of baseline.js, floor.js and aws-sample-style.js on the same engine; targets (issue 6): valid ≤ 1.00 ×base, malformed ≤ 0.30 ×floor.");
-    println!("bytes in parentheses: source of a reference or extra handler, not minified. The public AWS sample (aws-samples/amazon-cloudfront-functions verify-jwt/index.js, first shipped) is 2,989 bytes (1,347 minified, per issue 6).");
+    println!("×base, ×floor, ×sample: to the valid-token cost of baseline.js, floor.js and aws-sample-style.js on the same engine; targets: valid ≤ 1.00 ×base, malformed ≤ 0.30 ×floor.");
+    println!("bytes in parentheses: source of a reference or extra handler, not minified. The public AWS sample (aws-samples/amazon-cloudfront-functions verify-jwt/index.js, first shipped) is 2,989 bytes (1,347 minified).");
     println!();
     println!("malformed tokens, µs (njs / engine):");
     for (i, h) in handlers.iter().enumerate() {

@@ -1,4 +1,4 @@
-// The cost floor for `make bench` (issue 6): one HMAC-SHA256 of the signing input and one string comparison, nothing else a JWT check could skip.
+// The cost floor for `make bench`: one HMAC-SHA256 of the signing input and one string comparison, nothing else a JWT check could skip.
 // cloudfront-js-2.0
 //
 // Not a verifier (no structure, header or claim checks, and `===` is not constant time): only the
