@@ -1,5 +1,5 @@
 //! The generated signature comparison reads every character of both signatures whatever they hold
-//! (issue 5, item 4; spec rule 4, "no early exit on the first differing character"). The function
+//! (rule 4 of the specification, "no early exit on the first differing character"). The function
 //! runs with probes that log what it reads, under njs and in the bundled engine, on a correct
 //! signature and on signatures differing at the first, middle or last character (or everywhere):
 //! every read must be the same, in the same order, whatever the input, and both signatures must

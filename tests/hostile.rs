@@ -1,6 +1,6 @@
 //! The generated function against whatever an attacker (or a careless issuer) sends: a property
 //! test over random policies, requests and tokens, checking that the function never throws and
-//! decides exactly as the independent reference verifier in `tests/reference/` (issue 5, item 4).
+//! decides exactly as the independent reference verifier in `tests/reference/`.
 //!
 //! Each generated case is one policy (all fields, both runtimes, embedded keys with and without
 //! ids, or the KeyValueStore) and a batch of 250 requests for it: the function is generated once
