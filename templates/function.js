@@ -46,7 +46,9 @@ function verify(keys, kid, token) {
   return false;
 }
 
-// A URI pattern is an exact path, or a prefix when it ends in `*`.
+// A URI pattern is an exact path, or a prefix when it ends in `*`. This matcher serves the
+// patterns a token carries (`scope`); the policy's own `public` patterns are known when the
+// function is generated and are compared directly (steps.js, public_exact and public_prefix).
 function matches(uri, pattern) {
   return pattern.slice(-1) == '*' ? uri.lastIndexOf(pattern.slice(0, -1), 0) == 0 : uri === pattern;
 }

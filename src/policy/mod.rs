@@ -53,15 +53,6 @@ pub enum UriPattern {
     Prefix(String),
 }
 
-impl UriPattern {
-    /// The pattern as written in the policy (`/public/*`).
-    pub fn as_written(&self) -> String {
-        match self {
-            UriPattern::Exact(p) => p.clone(),
-            UriPattern::Prefix(p) => format!("{p}*"),
-        }
-    }
-}
 
 /// Where the function finds the HMAC secret.
 #[derive(Clone, Debug, PartialEq, Eq)]
