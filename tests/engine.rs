@@ -378,6 +378,305 @@ fn json_and_language_basics_match_njs() {
     }
 }
 
+/// Helpers for the JSON.parse comparisons: a number's bits (njs and QuickJS print some doubles
+/// differently, e.g. 2^54), a string's UTF-8 (njs indexes strings by code point, and QuickJS's
+/// encodeURIComponent throws on a lone surrogate), and nested text.
+const JSON_PROLOGUE: &str = r#"
+function bits(v) { var u = new Uint32Array(new Float64Array([v]).buffer); return u[1].toString(16) + ':' + u[0].toString(16); }
+function codes(s) { return encodeURIComponent(s); }
+function nest(n, open, close, leaf) { return open.repeat(n) + leaf + close.repeat(n); }
+function p(text) { return JSON.parse(text); }
+"#;
+
+/// njs's number grammar: loose forms accepted, everything else refused with its messages.
+#[test]
+fn json_parse_reads_loose_numbers_as_njs() {
+    for runtime in Runtime::ALL {
+        compare_with_njs(
+            runtime,
+            JSON_PROLOGUE,
+            &[
+                "p('[01,00,.5,-.5,1.,1.e5,-00,-01,0.,.0,0.e1,00.5,007,1E+5,.5e1,-.5E-1,00001.5000]')",
+                "p('{\"x\":.5}').x",
+                "bits(p('-00'))",
+                "bits(p('-.0'))",
+                "bits(p('-0'))",
+                "bits(p('1.'))",
+                "p('+.5')",
+                "p('+1')",
+                "p('1e')",
+                "p('1e+')",
+                "p('1E-')",
+                "p('1.5e')",
+                "p('1.e')",
+                "p('0x10')",
+                "p('Infinity')",
+                "p('-Infinity')",
+                "p('-')",
+                "p('[-]')",
+                "p('1.5.5')",
+                "p('.')",
+                "p('.e5')",
+                "p('-.')",
+                "p('1..5')",
+                "p('--1')",
+                "p('NaN')",
+                "p('1_0')",
+                "p('0b1')",
+                "p('1n')",
+                "p('- 1')",
+                "p('e5')",
+                "p('[.5,]')",
+                "p('1 2')",
+            ],
+        );
+    }
+}
+
+/// njs's strtod has no bignum fallback: an exact tie rounds down, and only 128 digits count.
+#[test]
+fn json_parse_rounds_numbers_as_njs() {
+    for runtime in Runtime::ALL {
+        compare_with_njs(
+            runtime,
+            JSON_PROLOGUE,
+            &[
+                "bits(p('9007199254740993'))",
+                "bits(p('9007199254740995'))",
+                "bits(p('18014398509481990'))",
+                "bits(p('-9007199254740995'))",
+                "bits(p('[9007199254740995]')[0])",
+                "bits(p('1e23'))",
+                "bits(p('0.1'))",
+                "bits(p('2.2250738585072011e-308'))",
+                "bits(p('2.4703282292062327e-324'))",
+                "bits(p('2.4703282292062328e-324'))",
+                "bits(p('1.7976931348623158e308'))",
+                "bits(p('1.7976931348623159e308'))",
+                "bits(p('1e400'))",
+                "bits(p('-1e400'))",
+                "bits(p('1e-400'))",
+                "bits(p('-1e-400'))",
+                "bits(p('1e2147483647'))",
+                "bits(p('0.' + '0'.repeat(130) + '1'))",
+                "bits(p('0'.repeat(130) + '1'))",
+                "bits(p('1'.repeat(200)))",
+                "bits(p('1'.repeat(200) + 'e2147483647'))",
+                "bits(p('1.' + '3'.repeat(150)))",
+                "bits(p('4.4501477170144022721148195934182639518696390927032912960468522194496444440421538910330590478162701758282983178260792422137401728773891892910553144148156412434867599762821265346585071045737627442980259622449902166513e-308'))",
+                "bits(p('2.225073858507201136057409796709131975934819546351645648023426109724822222021076945516529523908135087914149158913039621106870086438694594645527657207407820621743379988141063267329253552286881372149012981122451451889849057222307285255133155755015914397476397983411801999323962548289017107081850690630666655994938275772572015763062690663332647565300009245888316433037779791869612049497390377829704905051080609940730262937128958950003583799967207254304360284078895771796150945516748243471030702609144621572289880258182545180325707018860872113128079512233426288368622321503775666622503982534335974568884423900265498198385487948292206894721689831099698365846814022854243330660339850886445804001034933970427567186443383770486037861622771738545623065874679014086723327636718749999999999999999999999999999999999999e-308'))",
+            ],
+        );
+    }
+}
+
+/// njs refuses a 32nd level of nesting, counting arrays and objects alike.
+#[test]
+fn json_parse_nests_as_deep_as_njs() {
+    for runtime in Runtime::ALL {
+        compare_with_njs(
+            runtime,
+            JSON_PROLOGUE,
+            &[
+                "p(nest(31, '[', ']', '1'))",
+                "p(nest(32, '[', ']', '1'))",
+                "p(nest(31, '[', ']', ''))",
+                "p(nest(32, '[', ']', ''))",
+                "p(nest(40, '[', ']', '1'))",
+                "p(nest(31, '{\"a\":', '}', '1'))",
+                "p(nest(32, '{\"a\":', '}', '1'))",
+                "p(nest(30, '{\"a\":', '}', '{}'))",
+                "p(nest(31, '{\"a\":', '}', '{}'))",
+                "p(nest(15, '[{\"a\":', '}]', '1'))",
+                "p(nest(16, '[{\"a\":', '}]', '1'))",
+                "p(nest(15, '[{\"a\":', '}]', '[]'))",
+                "p(' ' + nest(32, '[', ']', '1'))",
+                "p('[\"é😀\",' + nest(31, '[', ']', '') + ']')",
+                "p('[' + nest(31, '[', ']', '') + ',1]')",
+                "p('[' + nest(30, '[', ']', '') + ',' + nest(30, '[', ']', '') + ']')",
+                "p(nest(32, '[', '', ''))",
+                "p(nest(31, '[', '', ''))",
+                "p(nest(31, '[', ']', '[x'))",
+            ],
+        );
+    }
+}
+
+/// njs turns a surrogate escape that is not half of a pair into U+FFFD, as its strings hold.
+#[test]
+fn json_parse_replaces_lone_surrogates_as_njs() {
+    for runtime in Runtime::ALL {
+        compare_with_njs(
+            runtime,
+            JSON_PROLOGUE,
+            &[
+                r#"codes(p('"\\uD83D"'))"#,
+                r#"codes(p('"\\uDC00"'))"#,
+                r#"codes(p('"\\uDFFF"'))"#,
+                r#"codes(p('"\\uD83D\\u0041"'))"#,
+                r#"codes(p('"\\uD83D\\uDE00"'))"#,
+                r#"codes(p('"\\ud83d\\ude00"'))"#,
+                r#"codes(p('"\\uD83D\\uD83D"'))"#,
+                r#"codes(p('"\\uD83D\\uD83D\\uDE00"'))"#,
+                r#"codes(p('"\\uD83D\\uD83D\\uD83D\\uDE00"'))"#,
+                r#"codes(p('"\\uDE00\\uD83D"'))"#,
+                r#"codes(p('"\\uD83D\\uDE00\\uD83D"'))"#,
+                r#"codes(p('"\\uD83Dx"'))"#,
+                r#"codes(p('"\\uD83D😀"'))"#,
+                r#"codes(p('"\\uD83D\\n"'))"#,
+                r#"codes(p('"\\uD83D\\\\u0041"'))"#,
+                r#"codes(p('"a\\uD83D"'))"#,
+                r#"codes(p('"\\uDBFF\\uDFFF"'))"#,
+                r#"codes(p('"\\uD7FF\\uE000"'))"#,
+                r#"codes(p('"\\u0000\\u001f\\"\\\\\\/\\b\\f\\n\\r\\t"'))"#,
+                r#"Object.keys(p('{"\\uD83D":1,"\\uDC00x":2}')).map(codes)"#,
+                r#"codes(p('["\\uD83D"]')[0])"#,
+                r#"p('"\\uD83D\\uDE0"')"#,
+                r#"p('"\\uD83D\\u"')"#,
+                r#"p('"\\u00"')"#,
+                r#"p('"\\uD83D')"#,
+                r#"p('"\\uD83D\\')"#,
+            ],
+        );
+    }
+}
+
+/// The rest of njs's grammar and its error texts: whitespace, control characters, commas,
+/// literals, trailing text, what is not a string, duplicate and `__proto__` keys, the reviver.
+#[test]
+fn json_parse_refuses_and_accepts_what_njs_does() {
+    for runtime in Runtime::ALL {
+        compare_with_njs(
+            runtime,
+            JSON_PROLOGUE,
+            &[
+                "p('')",
+                "p(' ')",
+                "p('\\t')",
+                "p('\\v1')",
+                "p('\\u00a01')",
+                "p('1\\u00a0')",
+                "p('\\f1')",
+                "p('\\ufeff1')",
+                "p('\\ufeff{\"alg\":\"HS256\"}')",
+                "p('1\\ufeff')",
+                "p('\\r\\n1\\r\\n\\t ')",
+                "p('1\\u2028')",
+                "p('[1,\\u00a02]')",
+                "p('\"\\t\"')",
+                "p('\"a\\u0001\"')",
+                "p('\"\\u007f\\u2028\\u2029\"')",
+                r#"p('"\\x41"')"#,
+                r#"p('"\\a"')"#,
+                r#"p('"\\U0041"')"#,
+                r#"p("'a'")"#,
+                r#"p('"abc')"#,
+                r#"p('"é😀"x')"#,
+                r#"p('"é" x')"#,
+                "p('[1,]')",
+                "p('[1 , ]')",
+                "p('{\"a\":1,}')",
+                "p('{\"a\":1 , }')",
+                "p('{\"a\":1,  }')",
+                "p('[,1]')",
+                "p('[1,,2]')",
+                "p('{,}')",
+                "p('{\"a\"}')",
+                "p('{\"a\":}')",
+                "p('{\"a\" 1}')",
+                "p('{a:1}')",
+                "p(\"{'a':1}\")",
+                "p('[1 2]')",
+                "p('{\"a\":1 \"b\":2}')",
+                "p('[1')",
+                "p('{\"a\":1')",
+                "p('{\"a\"')",
+                "p('{\"a\":')",
+                "p('[')",
+                "p('{')",
+                "p('tru')",
+                "p('true1')",
+                "p('nul')",
+                "p('nulll')",
+                "p('[true,false,null]')",
+                "p('{\"a\":1}x')",
+                "p('{\"a\":1}{}')",
+                "p('{\"a\":1}\\u0000')",
+                "p('[1]]')",
+                "p('undefined')",
+                "p('#')",
+                "p(',')",
+                "p('\\u0000')",
+                "p('{\"a\":-}')",
+                "p('{\"a\":.}')",
+                "p(null)",
+                "p(undefined)",
+                "p(123)",
+                "p(true)",
+                "p({})",
+                "p([])",
+                "p([1])",
+                "p({ toString: function () { return '[.5]'; } })",
+                "JSON.parse()",
+                "p('{\"a\":1,\"b\":2,\"a\":3}')",
+                "Object.keys(p('{\"a\":1,\"b\":2,\"a\":3}'))",
+                "p('{\"__proto__\":{\"x\":1}}').x",
+                "p('{\"__proto__\":{\"x\":1}}').hasOwnProperty('__proto__')",
+                "Object.getPrototypeOf(p('{\"__proto__\":null}')) === Object.prototype",
+                "p('{\"\":1,\"constructor\":2}')",
+                "JSON.parse('{\"a\":[1,{\"b\":2}]}', function (k, v) { return typeof v === 'number' ? v * 10 : v; })",
+                "JSON.parse('[.5,01]', function (k, v) { return typeof v === 'number' ? v * 2 : v; })",
+                "JSON.parse('[1]', 5)",
+                "[JSON.parse.name, JSON.parse.length]",
+                "(function () { try { p('[1,]'); } catch (e) { return [e instanceof SyntaxError, e.name, e.message]; } })()",
+            ],
+        );
+    }
+}
+
+/// Runtime 1.0: njs reads a byte string's octets, as text when they are UTF-8; strings whose
+/// octets are not become byte strings, and positions after such octets are 0.
+#[test]
+fn json_parse_reads_byte_strings_as_njs() {
+    compare_with_njs(
+        Runtime::Js1,
+        JSON_PROLOGUE,
+        &[
+            "p(String.bytesFrom('22c3a922', 'hex')) === 'é'",
+            "p(String.bytesFrom('22e922', 'hex')).length",
+            "p(String.bytesFrom('22e922', 'hex')).toString('hex')",
+            "p(String.bytesFrom('22e922', 'hex')).fromUTF8()",
+            "Object.keys(p(String.bytesFrom('7b22e9223a317d', 'hex')))[0].toString('hex')",
+            "p(String.bytesFrom('7b2261223a22e9227d', 'hex')).a.toString('hex')",
+            "p(String.bytesFrom('7b2261223a22c3a9227d', 'hex')).a === 'é'",
+            "p(String.bytesFrom('225c7530306539e922', 'hex')).toString('hex')",
+            "p(String.bytesFrom('5b22e922202c2e355d', 'hex'))[1]",
+            "p(String.bytesFrom('e9', 'hex'))",
+            "p(String.bytesFrom('22e922e9', 'hex'))",
+            "p(String.bytesFrom('2261e92278', 'hex'))",
+            "p(String.bytesFrom('22c3a9222078', 'hex'))",
+            "p(String.bytesFrom('eyJhIjoxfQ', 'base64url')).a",
+        ],
+    );
+}
+
+/// `cf.kvs().get(key, {format: 'json'})` parses as JSON.parse does.
+#[test]
+fn kvs_json_values_parse_as_njs_json() {
+    let mut options = opts(Runtime::Js2);
+    options.kvs = Some(BTreeMap::from([("loose".to_owned(), "{\"n\":.5}".to_owned()), ("bad".to_owned(), "[1,]".to_owned())]));
+    let code = r#"import cf from 'cloudfront';
+async function handler(event) {
+  var kvs = cf.kvs();
+  console.log(JSON.stringify(await kvs.get('loose', {format: 'json'})));
+  try { await kvs.get('bad', {format: 'json'}); } catch (e) { console.log(String(e)); }
+  return event.request;
+}"#;
+    let result = run_one(code, &options);
+    assert!(!result.failed(), "{}", result.function_error_message);
+    assert_eq!(result.function_execution_logs, vec!["{\"n\":0.5}", "SyntaxError: Trailing comma at position 2"]);
+}
+
 // ------------------------------------------------------------------------------------------------
 // What CloudFront refuses
 

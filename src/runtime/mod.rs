@@ -14,7 +14,13 @@
 //! strings (`String.bytesFrom`, `toUTF8`, `fromUTF8`, `toBytes`, `fromBytes`, `toString(enc)`)
 //! and lacks `Buffer`, `atob`/`btoa`, `TextEncoder`/`TextDecoder` and `replaceAll`; runtime 2.0
 //! has those, `import` of `crypto`, `querystring` and `cloudfront` (`cf.kvs()` backed by
-//! [`Options::kvs`]), and awaits `async` handlers. Error texts follow njs.
+//! [`Options::kvs`]), and awaits `async` handlers. Error texts follow njs. `JSON.parse` reads text
+//! as njs 0.7.9 does (see `json.rs`): its loose numbers (`01`, `.5`, `1.`, `1.e5`) with the values
+//! its own `strtod` gives (an exact tie between two doubles rounds down: `9007199254740995` reads
+//! as `9007199254740994`; digits past the 128th do not count), at most 31 levels of nesting,
+//! U+FFFD for a surrogate escape that is not half of a pair, a 1.0 byte string's octets read as
+//! UTF-8, and njs's SyntaxError texts (`Unexpected token at position 7`, `Nested too deep`,
+//! `Trailing comma`, ...).
 //!
 //! # Design
 //!
@@ -44,11 +50,25 @@
 //! # Known differences from njs 0.7.9 (the reference the tests compare against)
 //!
 //! * Errors raised by the language itself carry QuickJS's texts (`cannot read property 'x' of
-//!   undefined`, JSON.parse positions); the built-ins above carry njs's.
+//!   undefined`); the built-ins above, `JSON.parse` included, carry njs's.
+//! * Objects list integer-like keys first, in ascending order, as the standard says; njs 0.7.9
+//!   keeps every key in insertion order (`JSON.parse('{"b":1,"1":2}')` has keys `b,1` there).
+//! * Numbers print in their shortest round-trip form; njs 0.7.9 prints a few doubles otherwise
+//!   (`String(1e23)` is `9.999999999999999e+22` there, and `2**54` `18014398509481985`), in
+//!   `JSON.stringify` as elsewhere. The values `JSON.parse` reads are njs's, bit for bit.
+//! * Strings are UTF-16 here; njs 0.7.9's count code points (`'😀'.length` is 1 there, and
+//!   `charCodeAt` gives 0x1F600).
+//! * A string holding a lone surrogate (made by string operations; njs's strings cannot hold
+//!   one) reads in `JSON.parse` as U+FFFD there, as njs would have it, and stays as it is
+//!   elsewhere.
+//! * A `JSON.parse` reviver is called as QuickJS calls it, with a third argument (`{source}`,
+//!   the standard spelling of a primitive) that njs 0.7.9 does not pass.
 //! * A 1.0 byte string given to `update()` is hashed as its octets, as CloudFront documents byte
 //!   strings; njs 0.7.9 re-encodes non-UTF-8 byte strings there (not its HMAC keys) with U+FFFD.
 //! * A byte string is recognised by value: within one event, a text string equal to a byte string
-//!   made earlier reads as that byte string (only strings with characters 0x80-0xFF are affected).
+//!   made earlier reads as that byte string (only strings with characters 0x80-0xFF are affected),
+//!   and the two are one object key (`JSON.parse` of a byte string with keys `"é"` in UTF-8 and
+//!   `"\xE9"` gives two keys in njs, one here).
 //! * `atob` follows the HTML standard (unpadded input decodes); `Buffer` also takes `latin1` and
 //!   `binary`, which the runtime notes list and njs 0.7.9 lacks.
 //! * The local time zone is the host's (CloudFront runs in UTC); function logs are not cut at
@@ -56,6 +76,7 @@
 
 mod engine;
 mod event;
+mod json;
 mod natives;
 mod validate;
 

@@ -1,17 +1,22 @@
 //! The few primitives the JavaScript prelude cannot do well itself: hashing (in Rust, with the
 //! `hmac`/`sha2`/`sha1`/`md-5` crates, so digests are the reference implementations' bytes) and the
-//! byte/text codecs behind `Buffer`, byte strings, `TextEncoder`/`TextDecoder` and `atob`/`btoa`.
+//! byte/text codecs behind `Buffer`, byte strings, `TextEncoder`/`TextDecoder` and `atob`/`btoa`;
+//! and `JSON.parse`, which reads text as njs does (`njs_json_parse` below, with `json`).
 //!
 //! Every function here takes and returns plain values (strings and `Uint8Array`s); the prelude
 //! wraps them into the CloudFront-shaped API and does the argument checking that produces njs's
 //! error texts. The functions are handed to the prelude in one object and never become globals.
+
+use std::ffi::{c_int, CString};
 
 use base64::alphabet;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
-use rquickjs::{Array, Ctx, Exception, Function, Object, Result, TypedArray, Value};
+use rquickjs::{qjs, Array, Ctx, Exception, Function, Object, Result, TypedArray, Value};
+
+use super::json::{self, Scan};
 
 /// Base64 engines that decode with or without padding, as njs does.
 const B64_STD: GeneralPurpose = GeneralPurpose::new(
@@ -227,7 +232,165 @@ pub fn install<'js>(ctx: &Ctx<'js>) -> Result<Object<'js>> {
         )?,
     )?;
 
+    // jsonParse(parse, hook, runtime) -> the JSON.parse of the runtime: njs's reading of text
+    // (see `njs_json_parse`), `parse` (QuickJS's own JSON.parse) for a reviver, `hook` for 1.0 byte
+    // strings.
+    native.set(
+        "jsonParse",
+        Function::new(ctx.clone(), |ctx: Ctx<'js>, parse: Value<'js>, hook: Value<'js>, runtime: i32| -> Result<Value<'js>> {
+            let raw_ctx = ctx.as_raw().as_ptr();
+            let mut data = [parse.as_raw(), hook.as_raw()];
+            // SAFETY: the context is live; JS_NewCFunctionData2 copies (and owns a reference to)
+            // each data value, and the name is NUL-terminated. The new function is owned by the
+            // Value made from it.
+            unsafe {
+                let function = qjs::JS_NewCFunctionData2(raw_ctx, Some(njs_json_parse), c"parse".as_ptr(), 2, runtime, 2, data.as_mut_ptr());
+                if qjs::JS_IsException(function) {
+                    return Err(rquickjs::Error::Exception);
+                }
+                Ok(Value::from_raw(ctx, function))
+            }
+        })?,
+    )?;
+
+    // jsonScanOctets(bytes) -> [standard JSON, byte strings...] for a 1.0 byte string whose octets
+    // are not UTF-8: the text to parse and the strings in it njs makes byte strings.
+    native.set(
+        "jsonScanOctets",
+        Function::new(ctx.clone(), |ctx: Ctx<'js>, bytes: Value<'js>| -> Result<Array<'js>> {
+            let (text, byte_strings) = match json::scan(&bytes_of(&bytes)?, true) {
+                Ok(Scan::Rewritten { text, byte_strings }) => (text, byte_strings),
+                Ok(Scan::AsIs) => (latin1_string(&bytes_of(&bytes)?), Vec::new()),
+                Err(message) => return Err(Exception::throw_syntax(&ctx, &message)),
+            };
+            let out = Array::new(ctx.clone())?;
+            out.set(0, text)?;
+            for (i, s) in byte_strings.into_iter().enumerate() {
+                out.set(i + 1, s)?;
+            }
+            Ok(out)
+        })?,
+    )?;
+
     Ok(native)
+}
+
+// ------------------------------------------------------------------------------------------------
+// JSON.parse
+
+/// `JSON.parse(text, reviver)` as njs reads text: a C function of the engine (one call, no
+/// JavaScript wrapper, the text read in place), whose data are QuickJS's own `JSON.parse` (for a
+/// reviver) and the prelude's byte-string hook (runtime 1.0, `magic` 1).
+///
+/// The text is checked by [`json::scan`], which throws njs's SyntaxError or gives the standard
+/// JSON QuickJS then parses: the text itself in the common case, else its rewriting.
+unsafe extern "C" fn njs_json_parse(
+    ctx: *mut qjs::JSContext,
+    _this: qjs::JSValue,
+    _argc: c_int,
+    argv: *mut qjs::JSValue,
+    magic: c_int,
+    data: *mut qjs::JSValue,
+) -> qjs::JSValue {
+    // SAFETY (for the whole function): QuickJS calls this with a live context, at least `length`
+    // (2) arguments (it pads with undefined) and the 2 data values given at creation. Every value
+    // made here is freed once; borrowed ones (arguments, data) are not.
+    unsafe {
+        let text = *argv;
+        let reviver = *argv.add(1);
+        let string = if qjs::JS_IsString(text) { qjs::JS_DupValue(ctx, text) } else { qjs::JS_ToString(ctx, text) };
+        if qjs::JS_IsException(string) {
+            return string;
+        }
+        let result = parse_string(ctx, string, reviver, magic == 1, data);
+        qjs::JS_FreeValue(ctx, string);
+        result
+    }
+}
+
+/// Parses the string value `string` (borrowed).
+unsafe fn parse_string(
+    ctx: *mut qjs::JSContext,
+    string: qjs::JSValue,
+    reviver: qjs::JSValue,
+    byte_strings: bool,
+    data: *mut qjs::JSValue,
+) -> qjs::JSValue {
+    // SAFETY: as in `njs_json_parse`. JS_ToCStringLen gives a NUL-terminated buffer of `len`
+    // bytes that stays valid (whatever JavaScript runs meanwhile) until JS_FreeCString.
+    unsafe {
+        let mut len = 0;
+        let ptr = qjs::JS_ToCStringLen(ctx, &mut len, string);
+        if ptr.is_null() {
+            return qjs::JS_EXCEPTION;
+        }
+        let bytes = std::slice::from_raw_parts(ptr.cast::<u8>(), len);
+        let result = if byte_strings && !bytes.is_ascii() && bytes.iter().all(|&b| b < 0xc4) {
+            // Characters up to U+00FF only: maybe a 1.0 byte string; the hook decides.
+            let mut args = [string, reviver];
+            let outcome = qjs::JS_Call(ctx, *data.add(1), qjs::JS_UNDEFINED, 2, args.as_mut_ptr());
+            if qjs::JS_IsString(outcome) {
+                // The octets are UTF-8: njs reads that text.
+                let value = parse_string(ctx, outcome, reviver, false, data);
+                qjs::JS_FreeValue(ctx, outcome);
+                value
+            } else if qjs::JS_IsObject(outcome) {
+                // Parsed already: [value].
+                let value = qjs::JS_GetPropertyUint32(ctx, outcome, 0);
+                qjs::JS_FreeValue(ctx, outcome);
+                value
+            } else if qjs::JS_IsException(outcome) {
+                outcome
+            } else {
+                parse_text(ctx, string, bytes, reviver, data)
+            }
+        } else {
+            parse_text(ctx, string, bytes, reviver, data)
+        };
+        qjs::JS_FreeCString(ctx, ptr);
+        result
+    }
+}
+
+/// Scans `bytes` (the text of `string`, NUL-terminated in memory) and parses what the scan gives.
+unsafe fn parse_text(
+    ctx: *mut qjs::JSContext,
+    string: qjs::JSValue,
+    bytes: &[u8],
+    reviver: qjs::JSValue,
+    data: *mut qjs::JSValue,
+) -> qjs::JSValue {
+    // SAFETY: as in `njs_json_parse`; `bytes` is followed by a NUL, as JS_ParseJSON needs.
+    unsafe {
+        let revive = qjs::JS_IsFunction(ctx, reviver);
+        match json::scan(bytes, false) {
+            Ok(Scan::AsIs) if revive => {
+                let mut args = [string, reviver];
+                qjs::JS_Call(ctx, *data, qjs::JS_UNDEFINED, 2, args.as_mut_ptr())
+            }
+            Ok(Scan::AsIs) => qjs::JS_ParseJSON(ctx, bytes.as_ptr().cast(), bytes.len() as _, c"<input>".as_ptr()),
+            Ok(Scan::Rewritten { text, .. }) if revive => {
+                let standard = qjs::JS_NewStringLen(ctx, text.as_ptr().cast(), text.len() as _);
+                if qjs::JS_IsException(standard) {
+                    return standard;
+                }
+                let mut args = [standard, reviver];
+                let value = qjs::JS_Call(ctx, *data, qjs::JS_UNDEFINED, 2, args.as_mut_ptr());
+                qjs::JS_FreeValue(ctx, standard);
+                value
+            }
+            Ok(Scan::Rewritten { text, .. }) => {
+                let mut buffer = text.into_bytes();
+                let len = buffer.len();
+                buffer.push(0);
+                qjs::JS_ParseJSON(ctx, buffer.as_ptr().cast(), len as _, c"<input>".as_ptr())
+            }
+            Err(message) => {
+                let message = CString::new(message).unwrap_or_default();
+                qjs::JS_ThrowSyntaxError(ctx, c"%s".as_ptr(), message.as_ptr())
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -38,6 +38,8 @@
   var nativeDecode = native.decode;
   var nativeEncode = native.encode;
   var nativeDigest = native.digest;
+  var jsonScanOctets = native.jsonScanOctets;
+  var nativeJsonParse = JSON.parse;
 
   function define(target, name, value) {
     JsObject.defineProperty(target, name, { value: value, writable: true, configurable: true, enumerable: false });
@@ -171,6 +173,29 @@
   ].forEach(function (pair) {
     define(pair[0].prototype, 'constructor', noConstructor(pair[1]));
   });
+
+  // ---------------------------------------------------------------------------------------------
+  // JSON.parse reads text as njs does (loose numbers and njs's rounding of them, at most 31
+  // levels of nesting, U+FFFD for unpaired surrogate escapes, njs's SyntaxError texts). It is a
+  // Rust function (`natives.rs`, `json.rs`) that checks the text with njs's grammar and has
+  // QuickJS's parser read it, or the standard JSON that reads as njs reads the text, and calls
+  // QuickJS's own JSON.parse when there is a reviver.
+
+  // Runtime 1.0: njs reads a byte string's octets, as UTF-8 text when they are UTF-8; when not,
+  // its strings whose octets are not UTF-8 become byte strings. Called with text whose
+  // characters are all below U+0100: undefined for text, the text a byte string stands for, or
+  // [value] when parsed here.
+  function byteStringJson(s, reviver) {
+    if (!byteStrings.has(s)) return undefined;
+    var bytes = latin1Encode(s);
+    var text = utf8Decode(bytes, true);
+    if (text !== null) return text;
+    var scanned = jsonScanOctets(bytes);
+    for (var i = 1; i < scanned.length; i++) markBytes(scanned[i]);
+    return [nativeJsonParse(scanned[0], reviver)];
+  }
+
+  var jsonParse = native.jsonParse(nativeJsonParse, byteStringJson, cfg.runtime);
 
   // ---------------------------------------------------------------------------------------------
   // crypto: createHash / createHmac with md5, sha1, sha256; digests hashed in Rust.
@@ -581,7 +606,7 @@
         if (kvsData === null) return kvsUnavailable();
         if (!hasOwn(kvsData, key)) return JsPromise.reject(new JsError('Key not found: "' + key + '"'));
         var value = kvsData[key];
-        if (format === 'json') return JsPromise.resolve(JsJSON.parse(value));
+        if (format === 'json') return JsPromise.resolve(jsonParse(value));
         if (format === 'bytes') return JsPromise.resolve(toBuffer(utf8Encode(value)));
         return JsPromise.resolve(value);
       } catch (e) {
@@ -690,6 +715,7 @@
   define(g, 'eval', noEval);
   define(g, 'Function', NoFunction);
   define(g, 'require', requireFunction);
+  define(JsJSON, 'parse', jsonParse);
 
   if (is2) {
     define(g, 'Buffer', Buffer);
