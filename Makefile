@@ -20,7 +20,7 @@ deps:
 
 # Every test: unit, integration (under njs and the bundled engine), and generated/ being current.
 test: deps build check-generated
-	$(CARGO) test --release --locked
+	$(CARGO) test --release --locked --tests
 
 check-generated:
 	$(CFJWT) gen $(DEMO) -o generated/viewer-request.js --check
