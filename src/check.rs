@@ -7,7 +7,7 @@ use swc_ecma_ast::*;
 use swc_ecma_parser::{parse_file_as_module, EsSyntax, Syntax};
 use swc_ecma_visit::{Visit, VisitWith};
 
-use crate::cloudfront::{Runtime, WARN_CODE_BYTES};
+use crate::cloudfront::Runtime;
 
 /// What to check against.
 #[derive(Clone, Debug)]
@@ -85,11 +85,6 @@ pub fn check_bytes(bytes: &[u8], opts: &Options) -> Vec<Problem> {
     let runtime = opts.runtime.or_else(|| Runtime::from_marker(text)).unwrap_or_default();
     problems.extend(check_source(text, runtime));
     problems
-}
-
-/// Size warnings are not problems: CloudFront accepts the file. This says whether to warn.
-pub fn near_limit(bytes: usize) -> bool {
-    bytes > WARN_CODE_BYTES
 }
 
 /// Parses `text` and lists what `runtime` would refuse.
