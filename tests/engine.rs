@@ -111,6 +111,9 @@ const CRYPTO_EXPRESSIONS: &[&str] = &[
     "crypto.createHmac('sha256', '').update('').digest('base64url')",
     "crypto.createHmac('sha256', 'ké€').update('da').update('ta').digest('base64')",
     "crypto.createHmac('sha256', 'k'.repeat(100)).update('x').digest('hex')",
+    "crypto.createHash('sha256').update('a\\ud800b').digest('hex')",
+    "crypto.createHmac('sha256', '\\udc00k').update('\\ud83d').digest('base64url')",
+    "crypto.createHmac('sha256', 'k').update('a', 'utf8').update(' b').digest('hex')",
     "crypto.createHmac('sha1', 'key').update('data').digest('hex')",
     "crypto.createHmac('md5', 'key').update('data').digest('base64url')",
     "crypto.createHmac('sha256', 'key').update('data').digest().toString('hex')",
@@ -164,6 +167,8 @@ fn crypto_with_buffers_matches_njs() {
             "crypto.createHmac('sha256', 'key').update('data').digest()",
             "crypto.createHmac('sha256', 'key').update('data').digest().constructor.name",
             "crypto.createHmac('sha256', crypto.createHash('sha256').update('k').digest()).update('x').digest('hex')",
+            "Buffer.from('a\\udfffb').toString('hex')",
+            "new TextEncoder().encode('\\ud800').length",
         ],
     );
 }

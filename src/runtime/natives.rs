@@ -43,6 +43,43 @@ fn bytes_of(value: &Value<'_>) -> Result<Vec<u8>> {
     Ok(bytes.map(<[u8]>::to_vec).unwrap_or_default())
 }
 
+/// Appends a string's UTF-8 encoding as njs's strings hold it: a lone surrogate (which QuickJS
+/// gives as its three-byte WTF-8 form) becomes U+FFFD.
+fn append_utf8(out: &mut Vec<u8>, text: &rquickjs::String<'_>) -> Result<()> {
+    let ctx = text.ctx().as_raw().as_ptr();
+    // SAFETY: the context is live; JS_ToCStringLen gives `len` bytes that stay valid until
+    // JS_FreeCString, and no JavaScript runs in between.
+    unsafe {
+        let mut len = 0;
+        let ptr = qjs::JS_ToCStringLen(ctx, &mut len, text.as_raw());
+        if ptr.is_null() {
+            return Err(rquickjs::Error::Exception);
+        }
+        let bytes = std::slice::from_raw_parts(ptr.cast::<u8>(), len);
+        let mut rest = bytes;
+        // In WTF-8 a surrogate is 0xED followed by 0xA0-0xBF and one more byte.
+        while let Some(at) = rest.windows(2).position(|w| w[0] == 0xed && w[1] >= 0xa0) {
+            out.extend_from_slice(&rest[..at]);
+            out.extend_from_slice("\u{FFFD}".as_bytes());
+            rest = &rest[(at + 3).min(rest.len())..];
+        }
+        out.extend_from_slice(rest);
+        qjs::JS_FreeCString(ctx, ptr);
+    }
+    Ok(())
+}
+
+/// Appends a digest argument's bytes: a string's UTF-8 encoding, or a `Uint8Array`'s contents.
+fn append_data(out: &mut Vec<u8>, value: &Value<'_>) -> Result<()> {
+    match value.as_string() {
+        Some(text) => append_utf8(out, text),
+        None => {
+            out.extend(bytes_of(value)?);
+            Ok(())
+        }
+    }
+}
+
 fn new_bytes<'js>(ctx: &Ctx<'js>, bytes: Vec<u8>) -> Result<TypedArray<'js, u8>> {
     TypedArray::new(ctx.clone(), bytes)
 }
@@ -157,7 +194,11 @@ pub fn install<'js>(ctx: &Ctx<'js>) -> Result<Object<'js>> {
     // utf8Encode(string) -> Uint8Array: UTF-8 bytes (lone surrogates become U+FFFD).
     native.set(
         "utf8Encode",
-        Function::new(ctx.clone(), |ctx: Ctx<'js>, s: String| new_bytes(&ctx, s.into_bytes()))?,
+        Function::new(ctx.clone(), |ctx: Ctx<'js>, s: rquickjs::String<'js>| {
+            let mut bytes = Vec::new();
+            append_utf8(&mut bytes, &s)?;
+            new_bytes(&ctx, bytes)
+        })?,
     )?;
 
     // utf8Decode(bytes, fatal) -> string, or null when `fatal` and the bytes are not UTF-8.
@@ -208,26 +249,40 @@ pub fn install<'js>(ctx: &Ctx<'js>) -> Result<Object<'js>> {
         })?,
     )?;
 
-    // digest(algorithm, key: Uint8Array | null, chunks: Uint8Array[]) -> Uint8Array.
-    // A null key hashes; a key computes the HMAC.
+    // digest(algorithm, key, data, encoding) -> Uint8Array, or the digest encoded as a string
+    // when `encoding` is given. `data` is one chunk or an array of them; `key` and each chunk are
+    // a string (its UTF-8 bytes) or a Uint8Array; a null key hashes, any other computes the HMAC.
     native.set(
         "digest",
         Function::new(
             ctx.clone(),
-            |ctx: Ctx<'js>, alg: String, key: Value<'js>, chunks: Array<'js>| -> Result<TypedArray<'js, u8>> {
+            |ctx: Ctx<'js>, alg: String, key: Value<'js>, chunks: Value<'js>, encoding: Value<'js>| -> Result<Value<'js>> {
                 let Some(alg) = Algorithm::from_name(&alg) else {
                     return Err(Exception::throw_type(&ctx, &format!("not supported algorithm: \"{alg}\"")));
                 };
                 let mut data = Vec::new();
-                for chunk in chunks.iter::<Value>() {
-                    data.extend(bytes_of(&chunk?)?);
+                match chunks.as_array() {
+                    Some(list) => {
+                        for chunk in list.iter::<Value>() {
+                            append_data(&mut data, &chunk?)?;
+                        }
+                    }
+                    None => append_data(&mut data, &chunks)?,
                 }
                 let out = if key.is_null() || key.is_undefined() {
                     hash(alg, &data)
                 } else {
-                    hmac(alg, &bytes_of(&key)?, &data)
+                    let mut key_bytes = Vec::new();
+                    append_data(&mut key_bytes, &key)?;
+                    hmac(alg, &key_bytes, &data)
                 };
-                new_bytes(&ctx, out)
+                match encoding.as_string() {
+                    Some(encoding) => match encode_bytes(&out, &encoding.to_string()?) {
+                        Some(text) => Ok(rquickjs::String::from_str(ctx, &text)?.into_value()),
+                        None => Ok(Value::new_undefined(ctx)),
+                    },
+                    None => Ok(new_bytes(&ctx, out)?.into_value()),
+                }
             },
         )?,
     )?;

@@ -19,6 +19,7 @@
   var JsReflect = Reflect;
   var JsPromise = Promise;
   var JsObject = Object;
+  var JsArray = Array;
   var JsString = String;
   var JsError = Error;
   var JsTypeError = TypeError;
@@ -200,20 +201,23 @@
   // ---------------------------------------------------------------------------------------------
   // crypto: createHash / createHmac with md5, sha1, sha256; digests hashed in Rust.
 
+  // Name tables: `TABLE[name] === true` is an own-property test, as nothing inherited is `true`.
   var ALGORITHMS = { md5: true, sha1: true, sha256: true };
   var DIGEST_ENCODINGS = { hex: true, base64: true, base64url: true };
   var STRING_ENCODINGS = { utf8: true, hex: true, base64: true, base64url: true };
 
   function checkAlgorithm(alg) {
     if (typeof alg !== 'string') throw new JsTypeError('algorithm must be a string');
-    if (!hasOwn(ALGORITHMS, alg)) throw new JsTypeError('not supported algorithm: "' + alg + '"');
+    if (ALGORITHMS[alg] !== true) throw new JsTypeError('not supported algorithm: "' + alg + '"');
   }
 
-  // The bytes of a data or key argument, copied (later changes to a Buffer do not leak in).
+  // The bytes of a data or key argument, copied (later changes to a Buffer do not leak in). A
+  // string that means its UTF-8 encoding (text, or ASCII) stays a string: the digest encodes it
+  // in Rust, which spares a typed array per argument.
   function argumentBytes(what, v, encoding) {
     if (typeof v === 'string') {
-      if (encoding === undefined || encoding === 'utf8') return stringBytes(v);
-      if (!hasOwn(STRING_ENCODINGS, encoding)) throw new JsTypeError('"' + encoding + '" encoding is not supported');
+      if (encoding === undefined || encoding === 'utf8') return is2 || !byteStrings.has(v) ? v : latin1Encode(v);
+      if (STRING_ENCODINGS[encoding] !== true) throw new JsTypeError('"' + encoding + '" encoding is not supported');
       return nativeDecode(v, encoding);
     }
     if (v instanceof JsArrayBuffer) return new JsUint8Array(v.slice(0));
@@ -221,28 +225,37 @@
     throw new JsTypeError(what + ' argument "' + typeName(v) + '" is not a string or Buffer-like object');
   }
 
+  // A digester keeps what `update` was given (one chunk, or a list of them) until `digest` hands it
+  // to Rust in one call. Text, the usual argument, goes through without a call of its own.
   function makeDigester(name) {
     var Digester = function (alg, key) {
       this._alg = alg;
       this._key = key;
-      this._chunks = [];
+      this._chunks = null;
       this._done = false;
     };
     JsObject.defineProperty(Digester, 'name', { value: name });
     define(Digester.prototype, 'update', function update(data, encoding) {
       if (this._done) throw new JsError('Digest already called');
-      this._chunks.push(argumentBytes('data', data, encoding));
+      var chunk = typeof data === 'string' && encoding === undefined && (is2 || !byteStrings.has(data))
+        ? data
+        : argumentBytes('data', data, encoding);
+      var chunks = this._chunks;
+      if (chunks === null) this._chunks = chunk;
+      else if (JsArray.isArray(chunks)) chunks.push(chunk);
+      else this._chunks = [chunks, chunk];
       return this;
     });
     define(Digester.prototype, 'digest', function digest(encoding) {
       if (this._done) throw new JsError('Digest already called');
-      if (encoding !== undefined && !hasOwn(DIGEST_ENCODINGS, encoding)) {
+      if (encoding !== undefined && DIGEST_ENCODINGS[encoding] !== true) {
         throw new JsTypeError('Unknown digest encoding: "' + encoding + '"');
       }
       this._done = true;
-      var out = nativeDigest(this._alg, this._key, this._chunks);
-      this._chunks = [];
-      if (encoding !== undefined) return nativeEncode(out, encoding);
+      var chunks = this._chunks;
+      this._chunks = null;
+      var out = nativeDigest(this._alg, this._key, chunks === null ? '' : chunks, encoding);
+      if (encoding !== undefined) return out;
       return is2 ? toBuffer(out) : bytesToByteString(out);
     });
     return Digester;
@@ -252,12 +265,12 @@
 
   var cryptoModule = {};
   define(cryptoModule, 'createHash', function createHash(alg) {
-    checkAlgorithm(alg);
+    if (typeof alg !== 'string' || ALGORITHMS[alg] !== true) checkAlgorithm(alg);
     return new Hash(alg, null);
   });
   define(cryptoModule, 'createHmac', function createHmac(alg, key) {
-    checkAlgorithm(alg);
-    return new Hmac(alg, argumentBytes('key', key));
+    if (typeof alg !== 'string' || ALGORITHMS[alg] !== true) checkAlgorithm(alg);
+    return new Hmac(alg, typeof key === 'string' && (is2 || !byteStrings.has(key)) ? key : argumentBytes('key', key));
   });
 
   // ---------------------------------------------------------------------------------------------
@@ -372,7 +385,7 @@
   var Buffer;
 
   function checkBufferEncoding(encoding) {
-    if (!hasOwn(BUFFER_ENCODINGS, encoding)) throw new JsTypeError('"' + encoding + '" encoding is not supported');
+    if (BUFFER_ENCODINGS[encoding] !== true) throw new JsTypeError('"' + encoding + '" encoding is not supported');
   }
 
   function toBuffer(u8) {
@@ -454,7 +467,7 @@
         return v instanceof Buffer;
       }
       static isEncoding(encoding) {
-        return typeof encoding === 'string' && hasOwn(BUFFER_ENCODINGS, encoding);
+        return typeof encoding === 'string' && BUFFER_ENCODINGS[encoding] === true;
       }
       toString(encoding, start, end) {
         if (encoding === undefined) encoding = 'utf8';
@@ -545,7 +558,7 @@
   function TextDecoder(label, options) {
     if (new.target === undefined) throw new JsTypeError("Constructor TextDecoder requires 'new'");
     var name = label === undefined ? 'utf-8' : JsString(label).trim().toLowerCase();
-    if (!hasOwn(UTF8_LABELS, name)) throw new JsRangeError('The "' + JsString(label) + '" encoding is not supported');
+    if (UTF8_LABELS[name] !== true) throw new JsRangeError('The "' + JsString(label) + '" encoding is not supported');
     this._fatal = !!(options && options.fatal);
     this._ignoreBOM = !!(options && options.ignoreBOM);
   }
@@ -602,7 +615,7 @@
       try {
         checkKey(key);
         var format = options && options.format !== undefined ? options.format : 'string';
-        if (!hasOwn(KVS_FORMATS, format)) throw new JsTypeError('Unknown format: "' + JsString(format) + '"');
+        if (KVS_FORMATS[format] !== true) throw new JsTypeError('Unknown format: "' + JsString(format) + '"');
         if (kvsData === null) return kvsUnavailable();
         if (!hasOwn(kvsData, key)) return JsPromise.reject(new JsError('Key not found: "' + key + '"'));
         var value = kvsData[key];
@@ -648,7 +661,7 @@
   function bytesFrom(value, encoding) {
     if (typeof value === 'string') {
       if (typeof encoding !== 'string') throw new JsTypeError('"encoding" must be a string');
-      if (!hasOwn(BYTES_FROM_ENCODINGS, encoding)) throw new JsTypeError('Unknown encoding: "' + encoding + '"');
+      if (BYTES_FROM_ENCODINGS[encoding] !== true) throw new JsTypeError('Unknown encoding: "' + encoding + '"');
       return bytesToByteString(nativeDecode(value, encoding));
     }
     if (value !== null && typeof value === 'object' && typeof value.length === 'number') {
@@ -688,7 +701,7 @@
     toString: function toString(encoding) {
       var s = thisString(this);
       if (encoding === undefined) return s;
-      if (!hasOwn(BYTES_FROM_ENCODINGS, encoding)) throw new JsTypeError('Unknown encoding: "' + encoding + '"');
+      if (BYTES_FROM_ENCODINGS[encoding] !== true) throw new JsTypeError('Unknown encoding: "' + encoding + '"');
       return nativeEncode(stringBytes(s), encoding);
     },
   };
