@@ -18,10 +18,23 @@ var TOKEN = /^[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/;
 var BEARER = /^bearer +[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/i;
 // base64url of {"alg":"HS256","typ":"JWT"}, the header nearly every issuer writes.
 var STANDARD_HEADER = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9';
+// The accepted issuers and audiences, when the policy lists several: built once, not per request.
+var ISSUERS = $ISSUERS;
+var AUDIENCES = $AUDIENCES;
+
+// The answer to a denied request when it does not depend on the request: built once, with the
+// function, rather than on every denial (nothing changes it once it is returned).
+var DENIED = $DENIED;
 
 // The token of an `authorization` value, or '' when it is not `Bearer <token>`.
 function bearer(value) {
   return value.search(BEARER) ? '' : value.slice(value.lastIndexOf(' ') + 1);
+}
+
+// A bare token, or '' when it is not three base64url segments: for a source chain that also
+// reads `Authorization`, so that each source's value is checked once, as it is taken.
+function checked(value) {
+  return value.search(TOKEN) ? '' : value;
 }
 
 // Whether `token` ([header, payload, signature]) is signed with `key`. The signatures are not
@@ -90,7 +103,7 @@ function handoff(request, value, exp, now, name, attributes) {
 }
 
 function handler(event) {
-  var request = event.request, now = Date.now() / 1000, found, token, header, payload, moved;
+  var request = event.request, now, found, token, header, payload, moved;
   try {
     checks: {
       $STEPS;

@@ -26,12 +26,19 @@ async function steps(request, now, found, token, header, payload, moved) {
     source_cookie: request.cookies;
     bare: found.value;
     after_bearer: bearer(found.value);
+    bare_checked: checked(found.value);
     take: if (found = $SOURCE[$NAME]) token = $VALUE;
     take_strip: if (found = $SOURCE[$NAME]) delete $SOURCE[$NAME], token = $VALUE;
     // With the cookie hand-off, a query-string token is always removed, and remembered.
     take_handoff: if (found = $SOURCE[$NAME]) delete $SOURCE[$NAME], moved = true, token = $VALUE;
     well_formed: {
       if (token.search(TOKEN) || found.multiValue && found.multiValue.length > 1) break checks;
+      token = token.split('.');
+    }
+    // When the source chain reads `Authorization`, every source's value has been checked as it
+    // was taken (`bearer()` or `checked()`, which give '' for anything else): no second search.
+    well_formed_taken: {
+      if (!token || found.multiValue && found.multiValue.length > 1) break checks;
       token = token.split('.');
     }
 
@@ -50,6 +57,9 @@ async function steps(request, now, found, token, header, payload, moved) {
     header: if (header.alg !== 'HS256' || 'crit' in header) break checks;
     header_fast: if (token[0] != STANDARD_HEADER && ((header = decode(token[0])).alg !== 'HS256' || 'crit' in header)) break checks;
 
+    // The clock, read once, when the signature is known good: a denial before it never reads it.
+    clock: now = Date.now() / 1000;
+
     // Rule 6: the payload is a JSON object. When a later step requires a claim, the object check is
     // implied (an array, string, number or boolean has no claims; null throws) and only decoding is left.
     payload: if (!(payload = decode(token[1])) || typeof payload != 'object' || Array.isArray(payload)) break checks;
@@ -67,8 +77,9 @@ async function steps(request, now, found, token, header, payload, moved) {
 
     // Rule 8: issuer and audience.
     iss_one: if (payload.iss !== $ISSUER) break checks;
-    iss_any: if ($ISSUERS.indexOf(payload.iss) < 0) break checks;
-    aud: if (!some(payload.aud, function (a) { return $AUDIENCES.indexOf(a) >= 0; })) break checks;
+    iss_any: if (ISSUERS.indexOf(payload.iss) < 0) break checks;
+    aud_one: if (!some(payload.aud, function (a) { return a === $AUDIENCE; })) break checks;
+    aud_any: if (!some(payload.aud, function (a) { return AUDIENCES.indexOf(a) >= 0; })) break checks;
 
     // Rule 9: the claim `$CLAIM` lists the URI patterns the token opens.
     scope: if (unsafe(request.uri) || !some(payload[$CLAIM], function (p) { return matches(request.uri, p); })) break checks;
@@ -81,6 +92,7 @@ async function steps(request, now, found, token, header, payload, moved) {
     status: ({ statusCode: $STATUS, statusDescription: $DESCRIPTION });
     redirect: ({ statusCode: 302, statusDescription: 'Found', headers: { location: { value: $LOCATION } } });
     encoded_uri: encodeURIComponent(request.uri);
+    denied: DENIED;
 
     // Ends the source chain when no source is present.
     no_token: break checks;

@@ -47,7 +47,20 @@ pub fn emit(plan: &Plan, style: Style) -> String {
     }
 
     let (key, keys) = key_values(plan);
-    template::fill_placeholders(&mut items, &[("KEY", key), ("KEYS", keys), ("DENY", deny(&templates, &plan.deny))]);
+    let (denied, deny) = deny(&templates, &plan.deny);
+    let list = |pick: fn(&Step) -> Option<&Vec<String>>| plan.steps.iter().find_map(pick).map_or_else(undefined, |l| str_array(l));
+    let issuers = list(|s| match s {
+        Step::Iss(l) => Some(l),
+        _ => None,
+    });
+    let audiences = list(|s| match s {
+        Step::Aud(l) => Some(l),
+        _ => None,
+    });
+    template::fill_placeholders(
+        &mut items,
+        &[("KEY", key), ("KEYS", keys), ("ISSUERS", issuers), ("AUDIENCES", audiences), ("DENIED", denied), ("DENY", deny)],
+    );
     tidy::drop_unused(&mut items);
     tidy::drop_unused_locals(&mut items);
     tidy::merge_top_level_vars(&mut items);
@@ -97,7 +110,8 @@ impl Steps<'_> {
             Step::TakeToken { sources, strip, handoff } => {
                 let chain = self.source_chain(sources, *strip, *handoff);
                 self.out.push(chain);
-                self.push("well_formed", &[]);
+                let checked_when_taken = sources.iter().any(Source::is_bearer);
+                self.push(if checked_when_taken { "well_formed_taken" } else { "well_formed" }, &[]);
             }
             Step::DecodeHeaderFirst => self.decode_header(),
             Step::Signature(Keys::Embedded { keys, use_kid }) => {
@@ -118,8 +132,10 @@ impl Steps<'_> {
             }
             Step::Header if self.header_decoded => self.push("header", &[]),
             Step::Header => self.push("header_fast", &[]),
-            Step::Payload { object_check_implied: true } => self.push("payload_decode", &[]),
-            Step::Payload { object_check_implied: false } => self.push("payload", &[]),
+            Step::Payload { object_check_implied } => {
+                self.push("clock", &[]);
+                self.push(if *object_check_implied { "payload_decode" } else { "payload" }, &[]);
+            }
             Step::Exp { presence, leeway } => {
                 let name = match presence {
                     Presence::Required => "exp_required",
@@ -140,8 +156,9 @@ impl Steps<'_> {
                 self.push("max_age", &[("OLDEST", num_lit(oldest)), ("LEEWAY", num_lit(*leeway as f64))]);
             }
             Step::Iss(list) if list.len() == 1 => self.push("iss_one", &[("ISSUER", str_lit(&list[0]))]),
-            Step::Iss(list) => self.push("iss_any", &[("ISSUERS", str_array(list))]),
-            Step::Aud(list) => self.push("aud", &[("AUDIENCES", str_array(list))]),
+            Step::Iss(_) => self.push("iss_any", &[]),
+            Step::Aud(list) if list.len() == 1 => self.push("aud_one", &[("AUDIENCE", str_lit(&list[0]))]),
+            Step::Aud(_) => self.push("aud_any", &[]),
             Step::Scope(claim) => self.push("scope", &[("CLAIM", str_lit(claim))]),
             Step::Handoff(h) => {
                 let attributes = format!("Secure; HttpOnly; SameSite=Lax; Path={}", h.path);
@@ -167,7 +184,16 @@ impl Steps<'_> {
                 Source::Cookie(n) => ("source_cookie", n),
             };
             let object = self.t.expr(fragment, &[]);
-            let value = self.t.expr(if source.is_bearer() { "after_bearer" } else { "bare" }, &[]);
+            // With `Authorization` in the chain, each value is checked as it is taken (bearer()
+            // checks its token anyway); otherwise one search follows the chain.
+            let value = if source.is_bearer() {
+                "after_bearer"
+            } else if sources.iter().any(Source::is_bearer) {
+                "bare_checked"
+            } else {
+                "bare"
+            };
+            let value = self.t.expr(value, &[]);
             let take = match source {
                 Source::Query(_) if handoff => "take_handoff",
                 _ if strip => "take_strip",
@@ -211,8 +237,20 @@ fn secret_literal(key: &Key) -> Expr {
     }
 }
 
-/// The response for a denied request.
-fn deny(t: &Templates, deny: &Deny) -> Expr {
+/// The response for a denied request: the top-level `DENIED` and what the handler returns. A
+/// response that names the request's URI is built per request (and `DENIED` goes unused); any
+/// other is built once, and the handler returns `DENIED`.
+fn deny(t: &Templates, deny: &Deny) -> (Expr, Expr) {
+    let response = deny_response(t, deny);
+    let per_request = matches!(deny, Deny::Redirect(url) if url.contains("{uri}"));
+    if per_request {
+        (undefined(), response)
+    } else {
+        (response, t.expr("denied", &[]))
+    }
+}
+
+fn deny_response(t: &Templates, deny: &Deny) -> Expr {
     match deny {
         Deny::Status(401) => t.expr("unauthorized", &[]),
         Deny::Status(code) => {

@@ -1,6 +1,14 @@
 // cloudfront-js-2.0
 import crypto from "crypto";
-var KEY = "cfjwt-demo-key-PUBLIC-never-use-in-production-0123456789", TOKEN = /^[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/, BEARER = /^bearer +[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/i, STANDARD_HEADER = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
+var KEY = "cfjwt-demo-key-PUBLIC-never-use-in-production-0123456789", BEARER = /^bearer +[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/i, STANDARD_HEADER = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9", DENIED = {
+    statusCode: 401,
+    statusDescription: "Unauthorized",
+    headers: {
+        "www-authenticate": {
+            value: "Bearer"
+        }
+    }
+};
 function decode(segment) {
     return JSON.parse(Buffer.from(segment, "base64url").toString());
 }
@@ -26,36 +34,27 @@ function some(value, test) {
     return hit;
 }
 function handler(event) {
-    var request = event.request, now = Date.now() / 1000, found, token, header, payload;
+    var request = event.request, now, found, token, header, payload;
     try {
         checks: {
             if (request.method == "OPTIONS" && request.headers.origin && request.headers["access-control-request-method"]) return request;
             if (found = request.headers.authorization) delete request.headers.authorization, token = bearer(found.value);
             else break checks;
-            if (token.search(TOKEN) || found.multiValue && found.multiValue.length > 1) break checks;
+            if (!token || found.multiValue && found.multiValue.length > 1) break checks;
             token = token.split(".");
             if (!signed(KEY, token)) break checks;
             if (token[0] != STANDARD_HEADER && ((header = decode(token[0])).alg !== "HS256" || "crit" in header)) break checks;
+            now = Date.now() / 1000;
             payload = decode(token[1]);
             if (typeof payload.exp != "number" || now >= payload.exp + 10) break checks;
             if ("nbf" in payload && (typeof payload.nbf != "number" || now < payload.nbf - 10)) break checks;
             if (typeof payload.iat != "number" || now - payload.iat > 3610 || payload.iat > now + 10) break checks;
             if (payload.iss !== "https://auth.example.com") break checks;
             if (!some(payload.aud, function(a) {
-                return [
-                    "api"
-                ].indexOf(a) >= 0;
+                return a === "api";
             })) break checks;
             return request;
         }
     } catch (e) {}
-    return {
-        statusCode: 401,
-        statusDescription: "Unauthorized",
-        headers: {
-            "www-authenticate": {
-                value: "Bearer"
-            }
-        }
-    };
+    return DENIED;
 }

@@ -1,11 +1,25 @@
 // cloudfront-js-2.0
 import crypto from "crypto";
-var KEY = "cfjwt-demo-key-PUBLIC-never-use-in-production-0123456789", TOKEN = /^[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/, BEARER = /^bearer +[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/i, STANDARD_HEADER = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
+var KEY = "cfjwt-demo-key-PUBLIC-never-use-in-production-0123456789", TOKEN = /^[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/, BEARER = /^bearer +[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/i, STANDARD_HEADER = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9", ISSUERS = [
+    "https://lms.example.com",
+    "https://auth.example.com"
+], DENIED = {
+    statusCode: 401,
+    statusDescription: "Unauthorized",
+    headers: {
+        "www-authenticate": {
+            value: "Bearer"
+        }
+    }
+};
 function decode(segment) {
     return JSON.parse(Buffer.from(segment, "base64url").toString());
 }
 function bearer(value) {
     return value.search(BEARER) ? "" : value.slice(value.lastIndexOf(" ") + 1);
+}
+function checked(value) {
+    return value.search(TOKEN) ? "" : value;
 }
 function signed(key, token) {
     var expected = crypto.createHmac("sha256", key).update(token[0] + "." + token[1]).digest("base64url");
@@ -32,31 +46,27 @@ function unsafe(uri) {
     return uri.search(/(^|\/)\.\.?(\/|(?![\s\S]))|\\|%(2e|2f|5c)/i) >= 0;
 }
 function handler(event) {
-    var request = event.request, now = Date.now() / 1000, found, token, header, payload;
+    var request = event.request, now, found, token, header, payload;
     try {
         checks: {
             if ((request.uri == "/favicon.ico" || request.uri.lastIndexOf("/public/", 0) == 0) && !unsafe(request.uri)) return request;
             if (request.method == "OPTIONS" && request.headers.origin && request.headers["access-control-request-method"]) return request;
             if (found = request.headers.authorization) delete request.headers.authorization, token = bearer(found.value);
-            else if (found = request.cookies.token) delete request.cookies.token, token = found.value;
-            else if (found = request.querystring.jwt) delete request.querystring.jwt, token = found.value;
+            else if (found = request.cookies.token) delete request.cookies.token, token = checked(found.value);
+            else if (found = request.querystring.jwt) delete request.querystring.jwt, token = checked(found.value);
             else break checks;
-            if (token.search(TOKEN) || found.multiValue && found.multiValue.length > 1) break checks;
+            if (!token || found.multiValue && found.multiValue.length > 1) break checks;
             token = token.split(".");
             if (!signed(KEY, token)) break checks;
             if (token[0] != STANDARD_HEADER && ((header = decode(token[0])).alg !== "HS256" || "crit" in header)) break checks;
+            now = Date.now() / 1000;
             payload = decode(token[1]);
             if (typeof payload.exp != "number" || now >= payload.exp + 30) break checks;
             if ("nbf" in payload && (typeof payload.nbf != "number" || now < payload.nbf - 30)) break checks;
             if (typeof payload.iat != "number" || now - payload.iat > 3630 || payload.iat > now + 30) break checks;
-            if ([
-                "https://lms.example.com",
-                "https://auth.example.com"
-            ].indexOf(payload.iss) < 0) break checks;
+            if (ISSUERS.indexOf(payload.iss) < 0) break checks;
             if (!some(payload.aud, function(a) {
-                return [
-                    "videos"
-                ].indexOf(a) >= 0;
+                return a === "videos";
             })) break checks;
             if (unsafe(request.uri) || !some(payload.paths, function(p) {
                 return matches(request.uri, p);
@@ -64,13 +74,5 @@ function handler(event) {
             return request;
         }
     } catch (e) {}
-    return {
-        statusCode: 401,
-        statusDescription: "Unauthorized",
-        headers: {
-            "www-authenticate": {
-                value: "Bearer"
-            }
-        }
-    };
+    return DENIED;
 }

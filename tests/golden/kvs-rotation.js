@@ -1,12 +1,23 @@
 // cloudfront-js-2.0
 import crypto from "crypto";
 import cf from "cloudfront";
-var store = cf.kvs(), TOKEN = /^[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/, BEARER = /^bearer +[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/i;
+var store = cf.kvs(), TOKEN = /^[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/, BEARER = /^bearer +[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/i, DENIED = {
+    statusCode: 401,
+    statusDescription: "Unauthorized",
+    headers: {
+        "www-authenticate": {
+            value: "Bearer"
+        }
+    }
+};
 function decode(segment) {
     return JSON.parse(Buffer.from(segment, "base64url").toString());
 }
 function bearer(value) {
     return value.search(BEARER) ? "" : value.slice(value.lastIndexOf(" ") + 1);
+}
+function checked(value) {
+    return value.search(TOKEN) ? "" : value;
 }
 function signed(key, token) {
     var expected = crypto.createHmac("sha256", key).update(token[0] + "." + token[1]).digest("base64url");
@@ -16,19 +27,20 @@ function digest(text) {
     return crypto.createHash("sha256").update(text).digest("base64");
 }
 async function handler(event) {
-    var request = event.request, now = Date.now() / 1000, found, token, header, payload;
+    var request = event.request, now, found, token, header, payload;
     try {
         checks: {
-            if (found = request.cookies.token) delete request.cookies.token, token = found.value;
+            if (found = request.cookies.token) delete request.cookies.token, token = checked(found.value);
             else if (found = request.headers.authorization) delete request.headers.authorization, token = bearer(found.value);
             else break checks;
-            if (token.search(TOKEN) || found.multiValue && found.multiValue.length > 1) break checks;
+            if (!token || found.multiValue && found.multiValue.length > 1) break checks;
             token = token.split(".");
             header = decode(token[0]);
             if (header.kid !== void 0 && (typeof header.kid != "string" || !/^[\w.-]{1,64}(?![\s\S])/.test(header.kid))) break checks;
             var secret = await store.get(header.kid === void 0 ? "jwt.secret" : "jwt.secret:" + header.kid);
             if (!signed(secret, token)) break checks;
             if (header.alg !== "HS256" || "crit" in header) break checks;
+            now = Date.now() / 1000;
             payload = decode(token[1]);
             if (typeof payload.exp != "number" || now >= payload.exp + 30) break checks;
             if ("nbf" in payload && (typeof payload.nbf != "number" || now < payload.nbf - 30)) break checks;
@@ -36,13 +48,5 @@ async function handler(event) {
             return request;
         }
     } catch (e) {}
-    return {
-        statusCode: 401,
-        statusDescription: "Unauthorized",
-        headers: {
-            "www-authenticate": {
-                value: "Bearer"
-            }
-        }
-    };
+    return DENIED;
 }

@@ -1,6 +1,14 @@
 // cloudfront-js-2.0
 import crypto from "crypto";
-var KEY = "cfjwt-demo-key-PUBLIC-never-use-in-production-0123456789", TOKEN = /^[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/, STANDARD_HEADER = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
+var KEY = "cfjwt-demo-key-PUBLIC-never-use-in-production-0123456789", TOKEN = /^[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/, STANDARD_HEADER = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9", DENIED = {
+    statusCode: 401,
+    statusDescription: "Unauthorized",
+    headers: {
+        "www-authenticate": {
+            value: "Bearer"
+        }
+    }
+};
 function decode(segment) {
     return JSON.parse(Buffer.from(segment, "base64url").toString());
 }
@@ -54,7 +62,7 @@ function handoff(request, value, exp, now, name, attributes) {
     };
 }
 function handler(event) {
-    var request = event.request, now = Date.now() / 1000, found, token, header, payload, moved;
+    var request = event.request, now, found, token, header, payload, moved;
     try {
         checks: {
             if ((request.uri == "/favicon.ico") && !unsafe(request.uri)) return request;
@@ -65,6 +73,7 @@ function handler(event) {
             token = token.split(".");
             if (!signed(KEY, token)) break checks;
             if (token[0] != STANDARD_HEADER && ((header = decode(token[0])).alg !== "HS256" || "crit" in header)) break checks;
+            now = Date.now() / 1000;
             payload = decode(token[1]);
             if (typeof payload.exp != "number" || now >= payload.exp + 30) break checks;
             if ("nbf" in payload && (typeof payload.nbf != "number" || now < payload.nbf - 30)) break checks;
@@ -76,13 +85,5 @@ function handler(event) {
             return request;
         }
     } catch (e) {}
-    return {
-        statusCode: 401,
-        statusDescription: "Unauthorized",
-        headers: {
-            "www-authenticate": {
-                value: "Bearer"
-            }
-        }
-    };
+    return DENIED;
 }
