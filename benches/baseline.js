@@ -1,8 +1,8 @@
 // Hand-written reference for `make bench`: the seed policy's checks written plainly and carefully, the yardstick the generated function must beat.
 // cloudfront-js-2.0
 //
-// Same decisions as examples/seed.json (token in ?jwt=, HS256, exp required, nbf checked when
-// present, token stripped), coded the way a careful engineer would write them by hand: split the
+// Same decisions as examples/seed.json (token in ?jwt=, HS256, exp required, nbf and iat checked
+// when present, token stripped), coded the way a careful engineer would write them by hand: split the
 // token, verify the signature before trusting anything in it, compare in constant time, then decode
 // and check the header and the claims. The key is the public demo key (examples/demo.key).
 import crypto from 'crypto';
@@ -58,5 +58,6 @@ function handler(event) {
     var now = Date.now() / 1000;
     if (typeof payload.exp !== 'number' || now >= payload.exp) return deny();
     if (payload.nbf !== undefined && (typeof payload.nbf !== 'number' || now < payload.nbf)) return deny();
+    if (payload.iat !== undefined && typeof payload.iat !== 'number') return deny();
     return request;
 }
