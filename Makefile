@@ -27,7 +27,8 @@ check-generated:
 	$(CFJWT) check generated/viewer-request.js
 
 # The performance numbers in one table: bytes, per-request cost under njs and in the bundled engine
-# (against benches/baseline.js and benches/floor.js), `gen` time and `cfjwt test` throughput.
+# (against each policy's hand-written baseline and the floor in benches/), `gen` time and
+# `cfjwt test` throughput.
 .PHONY: bench
 bench: deps build
 	$(CARGO) bench --locked --bench bench

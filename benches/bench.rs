@@ -62,7 +62,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use cfjwt::cloudfront::{Runtime, MAX_CODE_BYTES};
-use cfjwt::runtime::{self, Options};
+use cfjwt::runtime::{self, Event, Options};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Map, Value};
 use sha2::Sha256;
@@ -329,7 +329,8 @@ struct Case {
     reference: Option<usize>,
     token: String,
     njs_script: PathBuf,
-    events: Vec<Value>,
+    /// The bundled engine's events: copies of the event, normalised once, as `cfjwt test` reads them.
+    events: Vec<Event>,
     njs: Vec<f64>,
     engine: Vec<f64>,
     /// The empty handler's time measured just before each `engine` sample.
@@ -756,7 +757,7 @@ fn new_case(
         reference,
         token,
         njs_script: case_dir.join("main.js"),
-        events: vec![event; cfg.engine_events],
+        events: vec![runtime::normalize_event(event).expect("a valid event"); cfg.engine_events],
         njs: Vec::new(),
         engine: Vec::new(),
         engine_empty: Vec::new(),
@@ -888,7 +889,7 @@ fn njs_run(script: &Path, huge_pages: bool) -> Result<(f64, bool), String> {
 }
 
 /// One `runtime::run` over a case's events: nanoseconds per event, the whole call timed.
-fn engine_time(h: &Handler, events: &[Value], now: i64) -> f64 {
+fn engine_time(h: &Handler, events: &[Event], now: i64) -> f64 {
     let t = Instant::now();
     let results = runtime::run(&h.code, events, &engine_options(h, now)).expect("the engine runs");
     let elapsed = t.elapsed();
@@ -1228,7 +1229,7 @@ fn test_throughput(
         let name = format!("{j}.json");
         std::fs::write(
             dir.join(&name),
-            serde_json::to_string(&c.events[0]).unwrap(),
+            serde_json::to_string(c.events[0].json()).unwrap(),
         )
         .unwrap();
         names.push(name);

@@ -364,7 +364,7 @@ fn run_test(a: TestArgs) -> anyhow::Result<ExitCode> {
         if json {
             writeln!(out, "{}", serde_json::to_string(result)?)?;
         } else {
-            let table = describe(&path.display().to_string(), &event["request"], result);
+            let table = describe(&path.display().to_string(), &event.json()["request"], result);
             out.write_all(table.render(colour).as_bytes())?;
         }
     }

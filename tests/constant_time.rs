@@ -173,7 +173,8 @@ fn in_engine(code: &str, cases: &[Case]) -> Vec<Trace> {
                 }),
                 time_limit: Duration::from_secs(5),
             };
-            let r = cfjwt::runtime::run(code, std::slice::from_ref(&c.event), &opts).expect("the engine runs the function").remove(0);
+            let event = cfjwt::runtime::normalize_event(c.event.clone()).expect("a valid event");
+            let r = cfjwt::runtime::run(code, &[event], &opts).expect("the engine runs the function").remove(0);
             assert!(!r.failed(), "the function failed in the bundled engine: {}", r.function_error_message);
             let reads = r.function_execution_logs.iter().filter_map(|l| l.find('#').and_then(|at| parse_read(&l[at..]))).collect();
             Trace { reads, allowed: r.function_output.starts_with("{\"request\"") }

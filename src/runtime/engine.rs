@@ -12,7 +12,7 @@ use rquickjs::module::{Declarations, Declared, Exports, ModuleDef};
 use rquickjs::promise::PromiseState;
 use rquickjs::{qjs, Context, Ctx, Function, JsLifetime, Module, Object, Promise, Value};
 
-use super::{validate, EngineError, Options, TestResult, COMPUTE_BUDGET, TIME_LIMIT_MESSAGE};
+use super::{validate, EngineError, Event, Options, TestResult, COMPUTE_BUDGET, TIME_LIMIT_MESSAGE};
 use crate::cloudfront::Runtime;
 
 /// The prelude that installs CloudFront's built-ins (see the file's header).
@@ -159,7 +159,7 @@ struct Session<'a, 'js> {
     top_level_logs: Vec<String>,
 }
 
-pub(crate) fn run(code: &str, events: &[serde_json::Value], opts: &Options) -> Result<Vec<TestResult>, EngineError> {
+pub(crate) fn run(code: &str, events: &[Event], opts: &Options) -> Result<Vec<TestResult>, EngineError> {
     let rt = rquickjs::Runtime::new().map_err(engine_error)?;
     rt.set_memory_limit(MEMORY_LIMIT);
     let deadline = Rc::new(Deadline::default());
@@ -171,7 +171,7 @@ pub(crate) fn run(code: &str, events: &[serde_json::Value], opts: &Options) -> R
     let context = Context::full(&rt).map_err(engine_error)?;
     context.with(|ctx| {
         let session = Session::new(ctx.clone(), code, opts, Rc::clone(&deadline))?;
-        let results = events.iter().map(|event| session.run_event(event)).collect();
+        let results = events.iter().map(|event| session.run_event(event.json())).collect();
         // The module objects hold JavaScript values: let them go before the engine does.
         drop(ctx.remove_userdata::<ModuleTable>());
         results

@@ -141,17 +141,24 @@ pub enum EngineError {
     Engine(String),
 }
 
-/// Compile `code` once and run it on each event (event in the `aws cloudfront test-function` format, parsed JSON).
-pub fn run(code: &str, events: &[serde_json::Value], opts: &Options) -> Result<Vec<TestResult>, EngineError> {
-    let events = events
-        .iter()
-        .cloned()
-        .map(normalize_event)
-        .collect::<Result<Vec<_>, _>>()?;
-    engine::run(code, &events, opts)
+/// An event as the engine runs it: read from the `aws cloudfront test-function` format and
+/// completed by [`normalize_event`], once.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event(serde_json::Value);
+
+impl Event {
+    /// The event's JSON, as the handler receives it.
+    pub fn json(&self) -> &serde_json::Value {
+        &self.0
+    }
+}
+
+/// Compile `code` once and run it on each event.
+pub fn run(code: &str, events: &[Event], opts: &Options) -> Result<Vec<TestResult>, EngineError> {
+    engine::run(code, events, opts)
 }
 
 /// Normalise an event file's JSON the way CloudFront would (tolerating: no `cookies`, no `viewer`, bare/missing `context`, `multivalue` spelled in lower case -> `multiValue`, missing querystring/headers objects -> {}); error on something that is not an event (no `request`, no `uri`, ...).
-pub fn normalize_event(v: serde_json::Value) -> Result<serde_json::Value, EngineError> {
-    event::normalize(v)
+pub fn normalize_event(v: serde_json::Value) -> Result<Event, EngineError> {
+    event::normalize(v).map(Event)
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use cfjwt::cloudfront::Runtime;
-use cfjwt::runtime::{self, Options};
+use cfjwt::runtime::{self, Event, Options};
 use serde_json::Value;
 
 use super::{Case, Outcome};
@@ -23,7 +23,10 @@ pub fn run(code: &str, cases: &[Case]) -> Vec<Outcome> {
             kvs: cases[start].kvs.as_ref().map(store),
             time_limit: Duration::from_secs(2),
         };
-        let events: Vec<Value> = cases[start..end].iter().map(|c| c.event.clone()).collect();
+        let events: Vec<Event> = cases[start..end]
+            .iter()
+            .map(|c| runtime::normalize_event(c.event.clone()).expect("a valid event"))
+            .collect();
         let results = runtime::run(code, &events, &opts).expect("the bundled engine runs the function");
         out.extend(results.into_iter().map(|r| {
             if r.failed() {
