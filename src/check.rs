@@ -334,10 +334,22 @@ impl Visit for Walk {
     }
 
     fn visit_lit(&mut self, l: &Lit) {
-        if let Lit::BigInt(b) = l {
-            self.unsupported(b.span, "a BigInt literal");
+        match l {
+            Lit::BigInt(b) => self.unsupported(b.span, "a BigInt literal"),
+            // njs knows the flags g, i, m and y only.
+            Lit::Regex(r) if r.flags.chars().any(|f| !"gimy".contains(f)) => {
+                self.unsupported(r.span, "a regular expression flag other than g, i, m and y")
+            }
+            _ => {}
         }
         l.visit_children_with(self);
+    }
+
+    fn visit_catch_clause(&mut self, c: &CatchClause) {
+        if c.param.is_none() {
+            self.unsupported(c.span, "`catch` without a binding (`catch {}`)");
+        }
+        c.visit_children_with(self);
     }
 
     fn visit_tagged_tpl(&mut self, t: &TaggedTpl) {
@@ -445,6 +457,9 @@ mod tests {
             "function* g() {}",
             "a ||= b;",
             "10n;",
+            "try {} catch {}",
+            "var r = /a/s;",
+            "var r = /a/u;",
         ] {
             let full = format!("{code}\nfunction handler(e) {{ return e.request; }}");
             for rt in Runtime::ALL {
