@@ -18,6 +18,9 @@ var TOKEN = /^[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/;
 var BEARER = /^bearer +[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/i;
 // base64url of {"alg":"HS256","typ":"JWT"}, the header nearly every issuer writes.
 var STANDARD_HEADER = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9';
+// That header decoded, for policies that read the header before the signature (key ids, the
+// KeyValueStore): nothing changes it, so it is built once.
+var STANDARD = { alg: 'HS256', typ: 'JWT' };
 // The accepted issuers and audiences, when the policy lists several: built once, not per request.
 var ISSUERS = $ISSUERS;
 var AUDIENCES = $AUDIENCES;

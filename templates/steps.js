@@ -43,7 +43,7 @@ async function steps(request, now, found, token, header, payload, moved) {
     }
 
     // Rule 4: the signature, under the key(s).
-    header_decode: header = decode(token[0]);
+    header_decode: header = token[0] == STANDARD_HEADER ? STANDARD : decode(token[0]);
     signature_one: if (!signed(KEY, token)) break checks;
     signature_any: if (!verify(KEYS, void 0, token)) break checks;
     signature_kid: if (!verify(KEYS, header.kid, token)) break checks;

@@ -1,7 +1,10 @@
 // cloudfront-js-2.0
 import crypto from "crypto";
 import cf from "cloudfront";
-var store = cf.kvs(), TOKEN = /^[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/, BEARER = /^bearer +[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/i, DENIED = {
+var store = cf.kvs(), TOKEN = /^[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/, BEARER = /^bearer +[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/i, STANDARD_HEADER = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9", STANDARD = {
+    alg: "HS256",
+    typ: "JWT"
+}, DENIED = {
     statusCode: 401,
     statusDescription: "Unauthorized",
     headers: {
@@ -35,7 +38,7 @@ async function handler(event) {
             else break checks;
             if (!token || found.multiValue && found.multiValue.length > 1) break checks;
             token = token.split(".");
-            header = decode(token[0]);
+            header = token[0] == STANDARD_HEADER ? STANDARD : decode(token[0]);
             if (header.kid !== void 0 && (typeof header.kid != "string" || !/^[\w.-]{1,64}(?![\s\S])/.test(header.kid))) break checks;
             var secret = await store.get(header.kid === void 0 ? "jwt.secret" : "jwt.secret:" + header.kid);
             if (!signed(secret, token)) break checks;
