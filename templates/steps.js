@@ -9,10 +9,10 @@ async function steps(request, now, found, token, header, payload, moved) {
   checks: {
 
     // Rule 1: URIs served without a token. `$MATCHES` is one public_exact or public_prefix per
-    // pattern, joined by `||`: the patterns are known when the function is generated, so they are
-    // compared directly. A URI with dot segments or encoded separators is not public, whatever it
-    // starts with.
-    public_paths: if (($MATCHES) && !unsafe(request.uri)) return request;
+    // pattern, joined by `||` (in parentheses when there are several): the patterns are known
+    // when the function is generated, so they are compared directly. A URI with dot segments or
+    // encoded separators is not public, whatever it starts with.
+    public_paths: if ($MATCHES && !unsafe(request.uri)) return request;
     public_exact: request.uri == $PATH;
     public_prefix: request.uri.lastIndexOf($PREFIX, 0) == 0;
     preflight: if (request.method == 'OPTIONS' && request.headers.origin && request.headers['access-control-request-method']) return request;

@@ -13,7 +13,7 @@ use swc_ecma_visit::{VisitMut, VisitMutWith};
 use crate::key::Key;
 use crate::plan::{Keys, Plan, Step};
 use crate::policy::{Deny, Presence, Source, UriPattern};
-use template::{array, call, num_lit, or, plus, str_array, str_lit, undefined, Templates};
+use template::{array, call, num_lit, or, paren, plus, str_array, str_lit, undefined, Templates};
 
 /// How the text is printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -104,6 +104,10 @@ impl Steps<'_> {
                     })
                     .reduce(or)
                     .expect("a public step has at least one pattern");
+                let matches = match matches {
+                    several @ Expr::Bin(BinExpr { op: BinaryOp::LogicalOr, .. }) => paren(several),
+                    one => one,
+                };
                 self.push("public_paths", &[("MATCHES", matches)]);
             }
             Step::Preflight => self.push("preflight", &[]),

@@ -85,7 +85,7 @@ fn steps_block(items: Vec<ModuleItem>) -> Vec<Stmt> {
     panic!("templates/steps.js must hold `function steps() {{ checks: {{ ... }} }}`");
 }
 
-fn parse(name: &str, text: &str) -> Vec<ModuleItem> {
+pub(super) fn parse(name: &str, text: &str) -> Vec<ModuleItem> {
     let cm: Lrc<SourceMap> = Default::default();
     let fm = cm.new_source_file(Lrc::new(FileName::Custom(format!("templates/{name}"))), text.to_string());
     let mut errors = Vec::new();
@@ -189,6 +189,11 @@ pub fn call(callee: &str, args: Vec<Expr>) -> Expr {
 /// `left || right`.
 pub fn or(left: Expr, right: Expr) -> Expr {
     Expr::Bin(BinExpr { span: DUMMY_SP, op: BinaryOp::LogicalOr, left: Box::new(left), right: Box::new(right) })
+}
+
+/// `(expr)`.
+pub fn paren(expr: Expr) -> Expr {
+    Expr::Paren(ParenExpr { span: DUMMY_SP, expr: Box::new(expr) })
 }
 
 /// `left + right`.

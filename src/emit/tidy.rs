@@ -120,8 +120,12 @@ pub fn merge_top_level_vars(items: &mut Vec<ModuleItem>) {
     items.extend(rest);
 }
 
-/// Joins consecutive `if (a) break checks; if (b) break checks;` into `if (a || b) break checks;`.
-/// `||` evaluates `b` only when `a` is false, exactly as the two statements did.
+/// Joins guards that end in the same `break` (or return the same variable):
+/// `if (a) break checks; if (b) break checks;` into
+/// `if (a || b) break checks;`, and `if (a) break checks; e; if (b) break checks;` (`e` one or
+/// more expression statements) into `if (a || (e, b)) break checks;`. `||` evaluates its right
+/// side only when `a` is false, which is exactly when the statements after the first guard ran.
+/// Statements that `await` stay statements (njs refuses `await` inside some expressions).
 pub fn merge_guards(items: &mut Vec<ModuleItem>) {
     items.visit_mut_with(&mut MergeGuards);
 }
@@ -132,16 +136,31 @@ impl VisitMut for MergeGuards {
     fn visit_mut_stmts(&mut self, stmts: &mut Vec<Stmt>) {
         stmts.visit_mut_children_with(self);
         let mut out: Vec<Stmt> = Vec::with_capacity(stmts.len());
-        for stmt in stmts.drain(..) {
-            if let (Some(Stmt::If(prev)), Stmt::If(next)) = (out.last_mut(), &stmt) {
-                if prev.alt.is_none() && next.alt.is_none() && same_break(&prev.cons, &next.cons) {
+        for stmt in stmts.drain(..).flat_map(guard_first) {
+            if let Stmt::If(next) = &stmt {
+                let between = out.iter().rev().take_while(|s| plain_expr_stmt(s)).count();
+                let guard = out.len().checked_sub(between + 1);
+                let mergeable = guard.is_some_and(|at| match &out[at] {
+                    Stmt::If(prev) => prev.alt.is_none() && next.alt.is_none() && same_exit(&prev.cons, &next.cons),
+                    _ => false,
+                });
+                if let (true, Some(at)) = (mergeable, guard) {
+                    let mut exprs: Vec<Box<Expr>> = out
+                        .drain(at + 1..)
+                        .map(|s| match s {
+                            Stmt::Expr(e) => e.expr,
+                            _ => unreachable!("only expression statements are between the guards"),
+                        })
+                        .collect();
+                    let right = if exprs.is_empty() {
+                        paren_for_or(next.test.clone())
+                    } else {
+                        exprs.push(next.test.clone());
+                        paren_for_or(Box::new(Expr::Seq(SeqExpr { span: swc_common::DUMMY_SP, exprs })))
+                    };
+                    let Some(Stmt::If(prev)) = out.last_mut() else { unreachable!("the guard is last") };
                     let left = std::mem::replace(&mut prev.test, Box::new(Expr::Invalid(Invalid { span: swc_common::DUMMY_SP })));
-                    prev.test = Box::new(Expr::Bin(BinExpr {
-                        span: swc_common::DUMMY_SP,
-                        op: BinaryOp::LogicalOr,
-                        left: paren_for_or(left),
-                        right: paren_for_or(next.test.clone()),
-                    }));
+                    prev.test = Box::new(Expr::Bin(BinExpr { span: swc_common::DUMMY_SP, op: BinaryOp::LogicalOr, left: paren_for_or(left), right }));
                     continue;
                 }
             }
@@ -151,10 +170,49 @@ impl VisitMut for MergeGuards {
     }
 }
 
-/// Both statements are `break LABEL;` with the same label.
-fn same_break(a: &Stmt, b: &Stmt) -> bool {
+/// `if (a) e; else break checks;` (`e` an expression statement) as the guard and the statement:
+/// `if (!(a)) break checks; e;`, which the guards around it can then absorb.
+fn guard_first(stmt: Stmt) -> Vec<Stmt> {
+    match stmt {
+        Stmt::If(IfStmt { span, test, cons, alt: Some(alt) })
+            if matches!(*cons, Stmt::Expr(_)) && matches!(*alt, Stmt::Break(BreakStmt { label: Some(_), .. })) =>
+        {
+            let not = Expr::Unary(UnaryExpr {
+                span: swc_common::DUMMY_SP,
+                op: UnaryOp::Bang,
+                arg: Box::new(Expr::Paren(ParenExpr { span: swc_common::DUMMY_SP, expr: test })),
+            });
+            vec![Stmt::If(IfStmt { span, test: Box::new(not), cons: alt, alt: None }), *cons]
+        }
+        other => vec![other],
+    }
+}
+
+/// An expression statement that does not `await`.
+fn plain_expr_stmt(s: &Stmt) -> bool {
+    struct FindAwait(bool);
+    impl Visit for FindAwait {
+        fn visit_await_expr(&mut self, _: &AwaitExpr) {
+            self.0 = true;
+        }
+    }
+    match s {
+        Stmt::Expr(e) => {
+            let mut find = FindAwait(false);
+            e.expr.visit_with(&mut find);
+            !find.0
+        }
+        _ => false,
+    }
+}
+
+/// Both statements are `break LABEL;` with the same label, or `return NAME;` with the same name.
+fn same_exit(a: &Stmt, b: &Stmt) -> bool {
     match (a, b) {
         (Stmt::Break(BreakStmt { label: Some(x), .. }), Stmt::Break(BreakStmt { label: Some(y), .. })) => x.sym == y.sym,
+        (Stmt::Return(ReturnStmt { arg: Some(x), .. }), Stmt::Return(ReturnStmt { arg: Some(y), .. })) => {
+            matches!((&**x, &**y), (Expr::Ident(x), Expr::Ident(y)) if x.sym == y.sym)
+        }
         _ => false,
     }
 }
@@ -305,21 +363,6 @@ impl ShortNames {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn short_names_are_unique_and_skip_keywords() {
-        let mut s = ShortNames::default();
-        let names: Vec<String> = (0..5000).map(|_| s.next()).collect();
-        let set: BTreeSet<&String> = names.iter().collect();
-        assert_eq!(set.len(), names.len());
-        assert_eq!(names[0], "a");
-        assert!(!names.iter().any(|n| n == "do" || n == "if" || n == "in"));
-    }
-}
-
 /// Writes `object["name"]` as `object.name` where the name is a plain identifier.
 pub fn dot_access(items: &mut Vec<ModuleItem>) {
     items.visit_mut_with(&mut DotAccess);
@@ -344,4 +387,56 @@ fn is_plain_identifier(name: &str) -> bool {
     let mut chars = name.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_' || c == '$')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_names_are_unique_and_skip_keywords() {
+        let mut s = ShortNames::default();
+        let names: Vec<String> = (0..5000).map(|_| s.next()).collect();
+        let set: BTreeSet<&String> = names.iter().collect();
+        assert_eq!(set.len(), names.len());
+        assert_eq!(names[0], "a");
+        assert!(!names.iter().any(|n| n == "do" || n == "if" || n == "in"));
+    }
+
+    /// The function's text after merge_guards, minified, without the runtime line.
+    fn merged(code: &str) -> String {
+        let mut items = super::super::template::parse("test.js", code);
+        merge_guards(&mut items);
+        let text = super::super::print::print(items, crate::cloudfront::Runtime::Js2, true);
+        text.lines().nth(1).expect("a line of code").to_owned()
+    }
+
+    #[test]
+    fn guards_absorb_the_statements_between_them() {
+        assert_eq!(
+            merged("function f(a,b,c){l:{if(a)break l;b();c=1;if(c)break l;if(b)break l;return 1}}"),
+            "function f(a,b,c){l:{if(a||(b(),c=1,c)||b)break l;return 1}}"
+        );
+    }
+
+    #[test]
+    fn a_statement_that_awaits_stays_a_statement() {
+        let code = "async function f(a,b){l:{if(a)break l;await b();if(b)break l}}";
+        assert_eq!(merged(code), "async function f(a,b){l:{if(a)break l;await b();if(b)break l}}");
+    }
+
+    #[test]
+    fn an_if_else_break_becomes_a_guard_first() {
+        assert_eq!(
+            merged("function f(x,y,z){l:{if(x=y)y();else break l;if(z)break l;return 1}}"),
+            "function f(x,y,z){l:{if(!(x=y)||(y(),z))break l;return 1}}"
+        );
+    }
+
+    #[test]
+    fn only_the_same_exit_merges() {
+        assert_eq!(merged("function f(a,b,r){if(a)return r;if(b)return r}"), "function f(a,b,r){if(a||b)return r}");
+        let code = "function f(a,b,r){l:{if(a)break l;if(b)return r;if(a)return b}}";
+        assert_eq!(merged(code), "function f(a,b,r){l:{if(a)break l;if(b)return r;if(a)return b}}");
+    }
 }

@@ -12,8 +12,7 @@ function decode(segment) {
     return JSON.parse(String.bytesFrom(segment, "base64url").fromUTF8());
 }
 function signed(key, token) {
-    var expected = crypto.createHmac("sha256", key).update(token[0] + "." + token[1]).digest("base64url");
-    return digest(expected) === digest(token[2]);
+    return digest(crypto.createHmac("sha256", key).update(token[0] + "." + token[1]).digest("base64url")) === digest(token[2]);
 }
 function digest(text) {
     return crypto.createHash("sha256").update(text).digest("base64");

@@ -13,8 +13,7 @@ function decode(segment) {
     return JSON.parse(Buffer.from(segment, "base64url").toString());
 }
 function signed(key, token) {
-    var expected = crypto.createHmac("sha256", key).update(token[0] + "." + token[1]).digest("base64url");
-    return digest(expected) === digest(token[2]);
+    return digest(crypto.createHmac("sha256", key).update(token[0] + "." + token[1]).digest("base64url")) === digest(token[2]);
 }
 function digest(text) {
     return crypto.createHash("sha256").update(text).digest("base64");
@@ -65,7 +64,7 @@ function handler(event) {
     var request = event.request, now, found, token, header, payload, moved;
     try {
         checks: {
-            if ((request.uri == "/favicon.ico") && !unsafe(request.uri)) return request;
+            if (request.uri == "/favicon.ico" && !unsafe(request.uri)) return request;
             if (found = request.cookies.token) delete request.cookies.token, token = found.value;
             else if (found = request.querystring.jwt) delete request.querystring.jwt, moved = true, token = found.value;
             else break checks;
