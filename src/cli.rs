@@ -300,7 +300,10 @@ fn first_difference(current: &[u8], wanted: &[u8]) -> Option<String> {
             (c, w) => {
                 let show = |s: Option<&str>| match s {
                     None => "end of file".to_string(),
-                    Some(s) if s.len() > 120 => format!("`{}…`", &s[..s.floor_char_boundary(120)]),
+                    Some(s) if s.len() > 120 => {
+                        let end = (0..=120).rev().find(|&i| s.is_char_boundary(i)).unwrap_or(0);
+                        format!("`{}…`", &s[..end])
+                    }
                     Some(s) => format!("`{s}`"),
                 };
                 if c.is_none() && w.is_none() {

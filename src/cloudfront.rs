@@ -5,11 +5,12 @@ use std::fmt;
 use std::str::FromStr;
 
 /// A CloudFront Functions JavaScript runtime.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Runtime {
     /// `cloudfront-js-1.0`: ES 5.1 plus a few additions, byte strings, no `let`/`const`.
     Js1,
-    /// `cloudfront-js-2.0`: adds `let`/`const`, `import`, `Buffer`, the KeyValueStore.
+    /// `cloudfront-js-2.0`: adds `let`/`const`, `import`, `Buffer`, the KeyValueStore. The default.
+    #[default]
     Js2,
 }
 
@@ -30,12 +31,6 @@ impl Runtime {
         let first = code.lines().next()?.trim();
         let name = first.strip_prefix("//")?.trim();
         Runtime::from_str(name).ok()
-    }
-}
-
-impl Default for Runtime {
-    fn default() -> Self {
-        Runtime::Js2
     }
 }
 

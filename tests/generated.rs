@@ -307,7 +307,7 @@ fn never_throws_on_odd_requests() {
     // Requests shaped in ways CloudFront does not send still get an answer, not an exception.
     // The bundled engine refuses such events as input, so they run under njs alone.
     let t = valid();
-    let odd = vec![
+    let odd = [
         json!({"request": {"method": "GET", "uri": "/a", "querystring": {"jwt": {}}, "headers": {}, "cookies": {}}}),
         json!({"request": {"method": "GET", "uri": "/a", "querystring": {"jwt": {"value": 5}}, "headers": {}, "cookies": {}}}),
         json!({"request": {"method": "GET", "uri": "/a", "querystring": {"jwt": {"value": t, "multiValue": "x"}}, "headers": {}, "cookies": {}}}),

@@ -160,7 +160,7 @@ impl VisitMut for MergeGuards {
                     };
                     let Some(Stmt::If(prev)) = out.last_mut() else { unreachable!("the guard is last") };
                     let left = std::mem::replace(&mut prev.test, Box::new(Expr::Invalid(Invalid { span: swc_common::DUMMY_SP })));
-                    prev.test = Box::new(Expr::Bin(BinExpr { span: swc_common::DUMMY_SP, op: BinaryOp::LogicalOr, left: paren_for_or(left), right }));
+                    *prev.test = Expr::Bin(BinExpr { span: swc_common::DUMMY_SP, op: BinaryOp::LogicalOr, left: paren_for_or(left), right });
                     continue;
                 }
             }
