@@ -140,6 +140,14 @@ fn encode_bytes(bytes: &[u8], encoding: &str) -> Option<String> {
     })
 }
 
+/// `bytes` as a string in `encoding`, or undefined for an unknown encoding.
+fn encoded<'js>(ctx: Ctx<'js>, bytes: &[u8], encoding: &str) -> Result<Value<'js>> {
+    match encode_bytes(bytes, encoding) {
+        Some(text) => Ok(rquickjs::String::from_str(ctx, &text)?.into_value()),
+        None => Ok(Value::new_undefined(ctx)),
+    }
+}
+
 /// The digest algorithms CloudFront offers; njs refuses every other name.
 #[derive(Clone, Copy)]
 enum Algorithm {
@@ -242,10 +250,7 @@ pub fn install<'js>(ctx: &Ctx<'js>) -> Result<Object<'js>> {
     native.set(
         "encode",
         Function::new(ctx.clone(), |ctx: Ctx<'js>, bytes: Value<'js>, encoding: String| -> Result<Value<'js>> {
-            match encode_bytes(&bytes_of(&bytes)?, &encoding) {
-                Some(text) => Ok(rquickjs::String::from_str(ctx, &text)?.into_value()),
-                None => Ok(Value::new_undefined(ctx)),
-            }
+            encoded(ctx, &bytes_of(&bytes)?, &encoding)
         })?,
     )?;
 
@@ -277,10 +282,7 @@ pub fn install<'js>(ctx: &Ctx<'js>) -> Result<Object<'js>> {
                     hmac(alg, &key_bytes, &data)
                 };
                 match encoding.as_string() {
-                    Some(encoding) => match encode_bytes(&out, &encoding.to_string()?) {
-                        Some(text) => Ok(rquickjs::String::from_str(ctx, &text)?.into_value()),
-                        None => Ok(Value::new_undefined(ctx)),
-                    },
+                    Some(encoding) => encoded(ctx, &out, &encoding.to_string()?),
                     None => Ok(new_bytes(&ctx, out)?.into_value()),
                 }
             },

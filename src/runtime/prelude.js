@@ -79,9 +79,14 @@
     return markBytes(latin1Decode(u8));
   }
 
+  // Whether a string argument stands for its octets (a 1.0 byte string) rather than its UTF-8 text.
+  function isByteString(s) {
+    return !is2 && byteStrings.has(s);
+  }
+
   // The octets njs would see for a string argument.
   function stringBytes(s) {
-    return !is2 && byteStrings.has(s) ? latin1Encode(s) : utf8Encode(s);
+    return isByteString(s) ? latin1Encode(s) : utf8Encode(s);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -216,7 +221,7 @@
   // in Rust, which spares a typed array per argument.
   function argumentBytes(what, v, encoding) {
     if (typeof v === 'string') {
-      if (encoding === undefined || encoding === 'utf8') return is2 || !byteStrings.has(v) ? v : latin1Encode(v);
+      if (encoding === undefined || encoding === 'utf8') return isByteString(v) ? latin1Encode(v) : v;
       if (STRING_ENCODINGS[encoding] !== true) throw new JsTypeError('"' + encoding + '" encoding is not supported');
       return nativeDecode(v, encoding);
     }
@@ -226,7 +231,7 @@
   }
 
   // A digester keeps what `update` was given (one chunk, or a list of them) until `digest` hands it
-  // to Rust in one call. Text, the usual argument, goes through without a call of its own.
+  // to Rust in one call.
   function makeDigester(name) {
     var Digester = function (alg, key) {
       this._alg = alg;
@@ -237,9 +242,7 @@
     JsObject.defineProperty(Digester, 'name', { value: name });
     define(Digester.prototype, 'update', function update(data, encoding) {
       if (this._done) throw new JsError('Digest already called');
-      var chunk = typeof data === 'string' && encoding === undefined && (is2 || !byteStrings.has(data))
-        ? data
-        : argumentBytes('data', data, encoding);
+      var chunk = argumentBytes('data', data, encoding);
       var chunks = this._chunks;
       if (chunks === null) this._chunks = chunk;
       else if (JsArray.isArray(chunks)) chunks.push(chunk);
@@ -265,12 +268,12 @@
 
   var cryptoModule = {};
   define(cryptoModule, 'createHash', function createHash(alg) {
-    if (typeof alg !== 'string' || ALGORITHMS[alg] !== true) checkAlgorithm(alg);
+    checkAlgorithm(alg);
     return new Hash(alg, null);
   });
   define(cryptoModule, 'createHmac', function createHmac(alg, key) {
-    if (typeof alg !== 'string' || ALGORITHMS[alg] !== true) checkAlgorithm(alg);
-    return new Hmac(alg, typeof key === 'string' && (is2 || !byteStrings.has(key)) ? key : argumentBytes('key', key));
+    checkAlgorithm(alg);
+    return new Hmac(alg, argumentBytes('key', key));
   });
 
   // ---------------------------------------------------------------------------------------------
