@@ -32,7 +32,7 @@ async function steps(request, now, found, token, header, payload, moved) {
     // With the cookie hand-off, a query-string token is always removed, and remembered.
     take_handoff: if (found = $SOURCE[$NAME]) delete $SOURCE[$NAME], moved = true, token = $VALUE;
     well_formed: {
-      if (token.search(TOKEN) || found.multiValue && found.multiValue.length > 1) break checks;
+      if (token[token.length - 44] != '.' || token.search(TOKEN) || found.multiValue && found.multiValue.length > 1) break checks;
       token = token.split('.');
     }
     // When the source chain reads `Authorization`, every source's value has been checked as it

@@ -75,6 +75,26 @@ fn header_cookie_and_bearer_sources() {
     );
 }
 
+/// A chain that reads `Authorization` checks each source's value as it takes it (`bearer()`,
+/// `checked()`): every malformed token is refused from each source, a good one from none.
+#[test]
+fn malformed_tokens_are_denied_from_every_source_of_a_chain() {
+    let policy = r#"{"token": {"from": ["header:authorization", "cookie:token", "query:jwt"]}}"#;
+    let t = good();
+    let malformed = malformed_tokens(&t);
+    let mut cases = vec![
+        ("good, Bearer".to_string(), case(h("authorization", &format!("Bearer {t}"))), true),
+        ("good, cookie".to_string(), case(c("token", &t)), true),
+        ("good, query".to_string(), case(q("jwt", &t)), true),
+    ];
+    for (name, bad) in &malformed {
+        cases.push((format!("{name}, Bearer"), case(h("authorization", &format!("Bearer {bad}"))), false));
+        cases.push((format!("{name}, cookie"), case(c("token", bad)), false));
+        cases.push((format!("{name}, query"), case(q("jwt", bad)), false));
+    }
+    expect(policy, &demo(), &Runtime::ALL, cases.iter().map(|(n, c, a)| (n.as_str(), c.clone(), *a)).collect());
+}
+
 #[test]
 fn only_the_first_present_source_is_read() {
     let policy = r#"{"token": {"from": ["query:jwt", "cookie:token"]}}"#;

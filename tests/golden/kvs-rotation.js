@@ -17,10 +17,10 @@ function decode(segment) {
     return JSON.parse(Buffer.from(segment, "base64url").toString());
 }
 function bearer(value) {
-    return value.search(BEARER) ? "" : value.slice(value.lastIndexOf(" ") + 1);
+    return value[value.length - 44] != "." || value.search(BEARER) ? "" : value.slice(value.lastIndexOf(" ") + 1);
 }
 function checked(value) {
-    return value.search(TOKEN) ? "" : value;
+    return value[value.length - 44] != "." || value.search(TOKEN) ? "" : value;
 }
 function signed(key, token) {
     return digest(crypto.createHmac("sha256", key).update(token[0] + "." + token[1]).digest("base64url")) === digest(token[2]);

@@ -68,7 +68,7 @@ function handler(event) {
             if (found = request.cookies.token) delete request.cookies.token, token = found.value;
             else if (found = request.querystring.jwt) delete request.querystring.jwt, moved = true, token = found.value;
             else break checks;
-            if (token.search(TOKEN) || found.multiValue && found.multiValue.length > 1) break checks;
+            if (token[token.length - 44] != "." || token.search(TOKEN) || found.multiValue && found.multiValue.length > 1) break checks;
             token = token.split(".");
             if (!signed(KEY, token)) break checks;
             if (token[0] != STANDARD_HEADER && ((header = decode(token[0])).alg !== "HS256" || "crit" in header)) break checks;
