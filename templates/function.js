@@ -19,6 +19,13 @@ var KEYS = $KEYS;
 var TOKEN = /^[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/;
 // `Bearer`, one or more spaces and a token, the scheme in any letter case.
 var BEARER = /^bearer +[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/i;
+// A key id the KeyValueStore may be asked for: 1 to 64 of letters, digits, `_`, `-` and `.`.
+var KEY_ID = /^[\w.-]{1,64}(?![\s\S])/;
+// A dot segment, a backslash, or a percent-encoded `.`, `/` or `\`: a URI that could walk out
+// of the paths a pattern names once an origin decodes or normalises it.
+var UNSAFE = /(^|\/)\.\.?(\/|(?![\s\S]))|\\|%(2e|2f|5c)/i;
+// Regular expressions are built here, once: a literal inside a function builds a new object on
+// every call (about 0.1 µs in njs), and they are used with `search` only (see TOKEN).
 // base64url of {"alg":"HS256","typ":"JWT"}, the header nearly every issuer writes.
 var STANDARD_HEADER = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9';
 // That header decoded, for policies that read the header before the signature (key ids, the
@@ -82,10 +89,9 @@ function some(value, test) {
   return hit;
 }
 
-// A dot segment, a backslash, or a percent-encoded `.`, `/` or `\`: a URI that could walk out
-// of the paths a pattern names once an origin decodes or normalises it.
+// Whether the URI is UNSAFE.
 function unsafe(uri) {
-  return uri.search(/(^|\/)\.\.?(\/|(?![\s\S]))|\\|%(2e|2f|5c)/i) >= 0;
+  return uri.search(UNSAFE) >= 0;
 }
 
 // The cookie hand-off's answer: a 302 to the same URL without the token (other parameters kept

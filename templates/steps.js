@@ -48,7 +48,7 @@ async function steps(request, now, found, token, header, payload, moved) {
     signature_any: if (!verify(KEYS, void 0, token)) break checks;
     signature_kid: if (!verify(KEYS, header.kid, token)) break checks;
     // From the KeyValueStore: `$NAME` for a token without `kid`, `$PREFIX` + kid otherwise.
-    store_kid: if (header.kid !== void 0 && (typeof header.kid != 'string' || !/^[\w.-]{1,64}(?![\s\S])/.test(header.kid))) break checks;
+    store_kid: if (header.kid !== void 0 && (typeof header.kid != 'string' || header.kid.search(KEY_ID))) break checks;
     // njs, and so CloudFront, refuses `await` inside a call's arguments: the read is a statement.
     store_read: var secret = await store.get(header.kid === void 0 ? $NAME : $PREFIX + header.kid);
     signature_store: if (!signed(secret, token)) break checks;

@@ -347,12 +347,22 @@ fn key_value_store_with_rotation() {
     let policy = r#"{"key": {"kvs": "jwt.secret"}}"#;
     let old = b"store-key-old-store-key-old-store-key".to_vec();
     let new = b"store-key-new-store-key-new-store-key".to_vec();
-    let store = json!({
+    let new_text = String::from_utf8(new.clone()).unwrap();
+    let (id64, id65) = ("k".repeat(64), "k".repeat(65));
+    // Entries under key ids the function must never ask for, holding the key the tokens use:
+    // only the key-id rule stands between such a token and the store.
+    let mut store = json!({
         "jwt.secret": String::from_utf8(old.clone()).unwrap(),
-        "jwt.secret:2026-11": String::from_utf8(new.clone()).unwrap(),
+        "jwt.secret:2026-11": new_text,
+        "jwt.secret:a:b": new_text,
+        "jwt.secret:": new_text,
+        "jwt.secret:k\n": new_text,
     });
+    store[format!("jwt.secret:{id64}")] = json!(new_text);
+    store[format!("jwt.secret:{id65}")] = json!(new_text);
     let claims = json!({"exp": NOW + 60}).to_string();
     let signed = |header: &str, secret: &[u8]| case_with_store(q("jwt", &token_raw(header, &claims, secret)), store.clone());
+    let with_kid = |kid: &str| signed(&json!({"alg": "HS256", "kid": kid}).to_string(), &new);
     expect(
         policy,
         &[],
@@ -365,6 +375,10 @@ fn key_value_store_with_rotation() {
             ("kid missing from the store", signed(r#"{"alg":"HS256","kid":"2027-01"}"#, &new), false),
             ("kid with a colon", signed(r#"{"alg":"HS256","kid":"a:b"}"#, &new), false),
             ("kid a number", signed(r#"{"alg":"HS256","kid":5}"#, &new), false),
+            ("kid of 64 characters", with_kid(&id64), true),
+            ("kid of 65 characters", with_kid(&id65), false),
+            ("kid empty", with_kid(""), false),
+            ("kid ending in a line break", with_kid("k\n"), false),
             ("store empty", case_with_store(q("jwt", &token_raw(r#"{"alg":"HS256"}"#, &claims, &old)), json!({})), false),
         ],
     );

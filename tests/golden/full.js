@@ -1,6 +1,6 @@
 // cloudfront-js-2.0
 import crypto from "crypto";
-var KEY = "cfjwt-demo-key-PUBLIC-never-use-in-production-0123456789", TOKEN = /^[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/, BEARER = /^bearer +[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/i, STANDARD_HEADER = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9", ISSUERS = [
+var KEY = "cfjwt-demo-key-PUBLIC-never-use-in-production-0123456789", TOKEN = /^[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/, BEARER = /^bearer +[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/i, UNSAFE = /(^|\/)\.\.?(\/|(?![\s\S]))|\\|%(2e|2f|5c)/i, STANDARD_HEADER = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9", ISSUERS = [
     "https://lms.example.com",
     "https://auth.example.com"
 ], DENIED = {
@@ -42,7 +42,7 @@ function some(value, test) {
     return hit;
 }
 function unsafe(uri) {
-    return uri.search(/(^|\/)\.\.?(\/|(?![\s\S]))|\\|%(2e|2f|5c)/i) >= 0;
+    return uri.search(UNSAFE) >= 0;
 }
 function handler(event) {
     var request = event.request, now, found, token, header, payload;

@@ -1,7 +1,7 @@
 // cloudfront-js-2.0
 import crypto from "crypto";
 import cf from "cloudfront";
-var store = cf.kvs(), TOKEN = /^[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/, BEARER = /^bearer +[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/i, STANDARD_HEADER = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9", STANDARD = {
+var store = cf.kvs(), TOKEN = /^[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/, BEARER = /^bearer +[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/i, KEY_ID = /^[\w.-]{1,64}(?![\s\S])/, STANDARD_HEADER = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9", STANDARD = {
     alg: "HS256",
     typ: "JWT"
 }, DENIED = {
@@ -38,7 +38,7 @@ async function handler(event) {
             if (!token || found.multiValue && found.multiValue.length > 1) break checks;
             token = token.split(".");
             header = token[0] == STANDARD_HEADER ? STANDARD : decode(token[0]);
-            if (header.kid !== void 0 && (typeof header.kid != "string" || !/^[\w.-]{1,64}(?![\s\S])/.test(header.kid))) break checks;
+            if (header.kid !== void 0 && (typeof header.kid != "string" || header.kid.search(KEY_ID))) break checks;
             var secret = await store.get(header.kid === void 0 ? "jwt.secret" : "jwt.secret:" + header.kid);
             if (!signed(secret, token)) break checks;
             if (header.alg !== "HS256" || "crit" in header) break checks;

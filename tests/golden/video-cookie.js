@@ -1,6 +1,6 @@
 // cloudfront-js-2.0
 import crypto from "crypto";
-var KEY = "cfjwt-demo-key-PUBLIC-never-use-in-production-0123456789", TOKEN = /^[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/, STANDARD_HEADER = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9", DENIED = {
+var KEY = "cfjwt-demo-key-PUBLIC-never-use-in-production-0123456789", TOKEN = /^[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/, UNSAFE = /(^|\/)\.\.?(\/|(?![\s\S]))|\\|%(2e|2f|5c)/i, STANDARD_HEADER = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9", DENIED = {
     statusCode: 401,
     statusDescription: "Unauthorized",
     headers: {
@@ -33,7 +33,7 @@ function some(value, test) {
     return hit;
 }
 function unsafe(uri) {
-    return uri.search(/(^|\/)\.\.?(\/|(?![\s\S]))|\\|%(2e|2f|5c)/i) >= 0;
+    return uri.search(UNSAFE) >= 0;
 }
 function handoff(request, value, exp, now, name, attributes) {
     var cookies = {}, query = [], key, item, list, n;
