@@ -18,15 +18,18 @@
 // glibc's malloc on transparent huge pages (CFJWT_BENCH_HUGEPAGES=0 turns that off), so that the
 // page faults of a process that never frees (a harness artefact) weigh less. In the bundled
 // engine a case is 5 `runtime::run` calls over a fifth of `events` copies of the event each,
-// each call timed whole. A round's sample is the fastest batch, so a batch that lost the
-// processor to another process does not count; the result is the median of the rounds.
+// each call timed whole, and 5 calls over one event, which time what a call costs before its
+// events (building the engine, compiling the function, its top level): the fastest one-event
+// call is taken from the fastest batch, and the rest divided among the batch's other events. A
+// round's sample is the fastest batch, so a batch that lost the processor to another process
+// does not count; the result is the median of the rounds.
 //
 // The cost of building, passing and checking the event is measured the same way with an empty
 // handler on the same event shape and subtracted: `function handler(e){return e.request}` for
 // valid tokens, and for malformed ones a handler that returns a ready-made 401 (the engine
 // serialises and checks what a handler returns, and a response costs it less than a request);
 // `async` forms for async handlers. Under njs the empty handler is a case of its own in the same
-// round; in the bundled engine it runs right before each batch. A case's cost is the median over
+// round; in the bundled engine it runs right before the case, on the same batches. A case's cost is the median over
 // rounds of (case - empty).
 //
 // References: one baseline per policy, its checks written by hand, plainly and carefully, making the
@@ -888,34 +891,44 @@ fn njs_run(script: &Path, huge_pages: bool) -> Result<(f64, bool), String> {
     ))
 }
 
-/// One `runtime::run` over a case's events: nanoseconds per event, the whole call timed.
-fn engine_time(h: &Handler, events: &[Event], now: i64) -> f64 {
+/// One `runtime::run` over `events`, the whole call timed (building the engine, compiling the
+/// function and running its top level included): nanoseconds.
+fn engine_call(h: &Handler, events: &[Event], now: i64) -> f64 {
     let t = Instant::now();
     let results = runtime::run(&h.code, events, &engine_options(h, now)).expect("the engine runs");
     let elapsed = t.elapsed();
     assert_eq!(results.len(), events.len());
     drop(results);
-    elapsed.as_secs_f64() * 1e9 / events.len() as f64
+    elapsed.as_secs_f64() * 1e9
 }
 
-/// Every case once in the bundled engine, each batch of events right after its empty handler on
-/// the same events, so that the pair sees the same machine state (other processes, allocator,
-/// caches); each side's fastest batch counts.
+/// A handler's fastest batch over `batches`, in nanoseconds per event, with what a `runtime::run`
+/// costs before its first event taken out: each batch of n events is timed, and so is a run over
+/// its first event alone, and the per-event figure is (fastest n-event run - fastest 1-event run)
+/// / (n - 1). Building the engine and compiling the function cost far more than one event, and
+/// more for a larger function: left in, they would be charged to its requests.
+fn engine_per_event(h: &Handler, batches: &[&[Event]], now: i64) -> f64 {
+    let (mut all, mut first) = (f64::INFINITY, f64::INFINITY);
+    for events in batches {
+        first = first.min(engine_call(h, &events[..1], now));
+        all = all.min(engine_call(h, events, now));
+    }
+    let n = batches.iter().map(|b| b.len()).min().unwrap_or(1);
+    (all - first) / (n.max(2) - 1) as f64
+}
+
+/// Every case once in the bundled engine, its empty handler right before it on the same events,
+/// so that the pair sees the same machine state (other processes, allocator, caches).
 fn engine_round(handlers: &[Handler], cases: &mut [Case], now: i64) {
     for i in 0..cases.len() {
         let case = &cases[i];
         let chunk = case.events.len().div_ceil(BATCHES);
-        let (mut best, mut best_empty) = (f64::INFINITY, f64::INFINITY);
-        for events in case.events.chunks(chunk) {
-            if let Some(r) = case.reference {
-                best_empty = best_empty.min(engine_time(&handlers[cases[r].handler], events, now));
-            }
-            best = best.min(engine_time(&handlers[case.handler], events, now));
-        }
-        let paired = case.reference.is_some();
+        let batches: Vec<&[Event]> = case.events.chunks(chunk).filter(|b| b.len() == chunk).collect();
+        let empty = case.reference.map(|r| engine_per_event(&handlers[cases[r].handler], &batches, now));
+        let best = engine_per_event(&handlers[case.handler], &batches, now);
         cases[i].engine.push(best);
-        if paired {
-            cases[i].engine_empty.push(best_empty);
+        if let Some(e) = empty {
+            cases[i].engine_empty.push(e);
         }
     }
 }
