@@ -9,6 +9,9 @@
 var KEY = $KEY;
 var KEYS = $KEYS;
 
+// Regular expressions are built here, once: a literal inside a function builds a new object on
+// every call (about 0.1 µs in njs), and they are used with `search` only (see TOKEN).
+//
 // A token: three base64url segments, the signature exactly 43 characters (32 bytes unpadded).
 // `(?![\s\S])` ends the input: CloudFront's `$`, like njs's, also matches before a final line
 // break. Tokens are checked with `search`, which costs little whether or not it matches; in njs,
@@ -24,8 +27,7 @@ var KEY_ID = /^[\w.-]{1,64}(?![\s\S])/;
 // A dot segment, a backslash, or a percent-encoded `.`, `/` or `\`: a URI that could walk out
 // of the paths a pattern names once an origin decodes or normalises it.
 var UNSAFE = /(^|\/)\.\.?(\/|(?![\s\S]))|\\|%(2e|2f|5c)/i;
-// Regular expressions are built here, once: a literal inside a function builds a new object on
-// every call (about 0.1 µs in njs), and they are used with `search` only (see TOKEN).
+
 // base64url of {"alg":"HS256","typ":"JWT"}, the header nearly every issuer writes.
 var STANDARD_HEADER = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9';
 // That header decoded, for policies that read the header before the signature (key ids, the
