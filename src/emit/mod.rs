@@ -246,7 +246,7 @@ fn secret_literal(key: &Key) -> Expr {
 /// other is built once, and the handler returns `DENIED`.
 fn deny(t: &Templates, deny: &Deny) -> (Expr, Expr) {
     let response = deny_response(t, deny);
-    let per_request = matches!(deny, Deny::Redirect(url) if url.contains("{uri}"));
+    let per_request = matches!(deny, Deny::Redirect(url) if url.contains(Deny::URI));
     if per_request {
         (undefined(), response)
     } else {
@@ -267,7 +267,7 @@ fn deny_response(t: &Templates, deny: &Deny) -> Expr {
         }
         Deny::Redirect(url) => {
             let mut location: Option<Expr> = None;
-            for (i, part) in url.split("{uri}").enumerate() {
+            for (i, part) in url.split(Deny::URI).enumerate() {
                 let mut add = |e: Expr| location = Some(match location.take() {
                     None => e,
                     Some(l) => plus(l, e),

@@ -68,8 +68,13 @@ pub enum KeySource {
 pub enum Deny {
     /// A bare status (401, 403 or 404); 401 carries `www-authenticate: Bearer`.
     Status(u16),
-    /// A 302 to this URL, `{uri}` replaced by the URL-encoded request URI.
+    /// A 302 to this URL, [`Deny::URI`] replaced by the URL-encoded request URI.
     Redirect(String),
+}
+
+impl Deny {
+    /// The placeholder a redirect URL may carry for the request's URI.
+    pub const URI: &'static str = "{uri}";
 }
 
 /// Moving a token from the query string into a cookie: a valid token that came in a query
