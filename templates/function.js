@@ -81,8 +81,9 @@ function matches(uri, pattern) {
 }
 
 // True when `value` is a string or a list of strings, and `test` holds for one of them.
+// A lone string, the usual form, is tested as it is (no one-element list).
 function some(value, test) {
-  if (typeof value == 'string') value = [value];
+  if (typeof value == 'string') return test(value);
   if (!Array.isArray(value)) return false;
   for (var j = 0, hit = false; j < value.length; j++) {
     if (typeof value[j] != 'string') return false;

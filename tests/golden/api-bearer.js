@@ -22,9 +22,7 @@ function digest(text) {
     return crypto.createHash("sha256").update(text).digest("base64");
 }
 function some(value, test) {
-    if (typeof value == "string") value = [
-        value
-    ];
+    if (typeof value == "string") return test(value);
     if (!Array.isArray(value)) return false;
     for(var j = 0, hit = false; j < value.length; j++){
         if (typeof value[j] != "string") return false;

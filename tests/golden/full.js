@@ -31,9 +31,7 @@ function matches(uri, pattern) {
     return pattern.slice(-1) == "*" ? uri.lastIndexOf(pattern.slice(0, -1), 0) == 0 : uri === pattern;
 }
 function some(value, test) {
-    if (typeof value == "string") value = [
-        value
-    ];
+    if (typeof value == "string") return test(value);
     if (!Array.isArray(value)) return false;
     for(var j = 0, hit = false; j < value.length; j++){
         if (typeof value[j] != "string") return false;
