@@ -29,8 +29,8 @@
 // valid tokens, and for malformed ones a handler that returns a ready-made 401 (the engine
 // serialises and checks what a handler returns, and a response costs it less than a request);
 // `async` forms for async handlers. Under njs the empty handler is a case of its own in the same
-// round; in the bundled engine it runs right before the case, on the same batches. A case's cost is the median over
-// rounds of (case - empty).
+// round; in the bundled engine it runs right before the case, on the same batches. A case's cost
+// is the median over rounds of (case - empty).
 //
 // References: one baseline per policy, its checks written by hand, plainly and carefully, making the
 // same decisions as the generated function (`baseline.js` for the seed policy, `baseline-NAME.js`
