@@ -18,7 +18,8 @@ var KEYS = $KEYS;
 // and so in CloudFront, an `exec` or `test` that fails costs about as much as an HMAC. Before the
 // search, one comparison: the 44th character from the end of a token is the dot before its
 // signature, so a truncated token, a two-segment one or one with a signature of another length
-// is refused without reading it (the search costs about a nanosecond per character it reads).
+// is refused without reading it. (njs checks the whole string as UTF-8 before every search, then
+// reads it up to where the match fails: both grow with the token's length.)
 var TOKEN = /^[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/;
 // `Bearer`, one or more spaces and a token, the scheme in any letter case.
 var BEARER = /^bearer +[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/i;
