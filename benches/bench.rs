@@ -35,14 +35,15 @@
 // References: one baseline per policy, its checks written by hand, plainly and carefully, making the
 // same decisions as the generated function (`baseline.js` for the seed policy, `baseline-NAME.js`
 // for examples/NAME.json), measured on the same requests as that policy; `floor.js` (one
-// HMAC-SHA256 and one comparison) and `aws-sample-style.js` (our rewrite of the public AWS sample's
-// approach), both on the seed policy's requests. The baselines check the header and payload
-// segments' alphabet only by decoding them, so they accept a correctly signed token whose segment
-// ends in stray characters (which only the key's holder can make) and do a little less work than
-// the generated functions. ×base is a handler's valid-token cost over that of
-// the baseline of the policy whose requests it is measured on (the seed's for floor, sample and
-// plain extras); ×floor and ×sample are over the valid-token cost of floor.js and
-// aws-sample-style.js. All on the same engine, from the same run.
+// HMAC-SHA256 and one comparison), on the seed's token and, as `floor@NAME`, on the token of each
+// policy whose token is longer (more claims: a longer signing input costs the HMAC more), always
+// in `?jwt=`; `aws-sample-style.js` (our rewrite of the public AWS sample's approach), on the seed
+// policy's requests. The baselines check the header and payload segments' alphabet only by
+// decoding them, so they accept a correctly signed token whose segment ends in stray characters
+// (which only the key's holder can make) and do a little less work than the generated functions.
+// ×base is a handler's valid-token cost over that of the baseline of the policy whose requests
+// or token it is measured on (the seed's for the sample and plain extras); ×floor is over the valid-token cost of floor.js on the same policy's token,
+// ×sample over that of aws-sample-style.js. All on the same engine, from the same run.
 //
 // Knobs (environment): CFJWT_BENCH_ROUNDS (default 15), CFJWT_BENCH_NJS_ITERS (4000),
 // CFJWT_BENCH_ENGINE_EVENTS (1000), CFJWT_BENCH_ENGINE_PER_ROUND (1), CFJWT_BENCH_GEN_RUNS (21),
@@ -395,6 +396,11 @@ fn main() {
     };
     handlers.push(reference("aws-sample-style.js", Role::Sample));
     handlers.push(reference("floor.js", Role::Floor));
+    let floors: Vec<Handler> = handlers
+        .iter()
+        .filter_map(|p| floor_handler(&handlers, p))
+        .collect();
+    handlers.extend(floors);
     if let Ok(extra) = std::env::var("CFJWT_BENCH_EXTRA") {
         for item in extra.split(',').filter(|p| !p.is_empty()) {
             // `FILE.js` takes the seed's requests; `FILE.js@POLICY` those of examples/POLICY.json.
@@ -708,6 +714,33 @@ fn baseline_handler(root: &Path, policy: &Handler) -> Option<Handler> {
         rt,
         policy.scenario.clone(),
         Role::Baseline,
+    );
+    h.scenario_of = policy.scenario_of.clone();
+    Some(h)
+}
+
+/// floor.js on the token of a policy handler whose valid token differs from the seed's (more
+/// claims make a longer signing input, so one HMAC of it costs more), in `?jwt=`, so that a
+/// policy's ×floor divides by one HMAC and comparison of its own token. None for other handlers
+/// and for policies whose token is the seed's.
+fn floor_handler(handlers: &[Handler], policy: &Handler) -> Option<Handler> {
+    let seed = handlers
+        .iter()
+        .find(|h| h.role == Role::Floor && h.scenario_of == "seed")?;
+    if policy.role != Role::Policy || policy.scenario.claims == seed.scenario.claims {
+        return None;
+    }
+    let scenario = Scenario {
+        source: Source::Query("jwt".into()),
+        claims: policy.scenario.claims.clone(),
+        kvs: None,
+    };
+    let mut h = Handler::new(
+        &format!("floor@{}", policy.name),
+        seed.code.clone(),
+        seed.runtime,
+        scenario,
+        Role::Floor,
     );
     h.scenario_of = policy.scenario_of.clone();
     Some(h)
@@ -1066,8 +1099,18 @@ fn baseline_of(handlers: &[Handler], h: usize) -> Option<usize> {
         .position(|b| b.role == Role::Baseline && b.scenario_of == handlers[h].scenario_of)
 }
 
+/// The floor measured on the same policy's token as handler `h`: its own floor@POLICY, else the
+/// seed's.
+fn floor_of(handlers: &[Handler], h: usize) -> Option<usize> {
+    let floor = |of: &str| {
+        handlers
+            .iter()
+            .position(|f| f.role == Role::Floor && f.scenario_of == of)
+    };
+    floor(&handlers[h].scenario_of).or_else(|| floor("seed"))
+}
+
 fn print_table(handlers: &[Handler], cases: &[Case], gen: &BTreeMap<usize, f64>, cfg: &Config) {
-    let floor = role_index(handlers, Role::Floor);
     let sample = role_index(handlers, Role::Sample);
     let valid = |h: Option<usize>, njs: bool| h.and_then(|h| cost(cases, h, Kind::Valid, njs));
     let mut out = String::new();
@@ -1102,6 +1145,7 @@ fn print_table(handlers: &[Handler], cases: &[Case], gen: &BTreeMap<usize, f64>,
             engines.push(false);
         }
         let base = baseline_of(handlers, i);
+        let floor = floor_of(handlers, i);
         for njs in engines {
             let v = valid(Some(i), njs);
             let bad = worst_malformed(cases, i, njs).map(|(v, _)| v);
@@ -1143,7 +1187,7 @@ fn print_extras(
     println!();
     println!("µs: per request, the handler's own work (empty handler on the same event subtracted); malformed: the worst of {}.",
         MALFORMED.iter().map(|k| k.name()).collect::<Vec<_>>().join(", "));
-    println!("×base: to the valid-token cost of the hand-written baseline of the same policy on the same requests and engine (baseline.js for seed, baseline-NAME.js for NAME; the seed's for floor and sample); ×floor, ×sample: to that of floor.js and aws-sample-style.js on the same engine.");
+    println!("×base: to the valid-token cost of the hand-written baseline of the same policy on the same requests and engine (baseline.js for seed, baseline-NAME.js for NAME; the seed's for floor and sample); ×floor: to that of floor.js on the same policy's token (floor@NAME; the seed's token for the seed, seed-js1 and the references); ×sample: to that of aws-sample-style.js; both on the same engine.");
     println!("targets: valid ≤ 1.00 ×base, malformed ≤ 0.30 ×floor.");
     println!("bytes in parentheses: source of a reference or extra handler, not minified. The public AWS sample (aws-samples/amazon-cloudfront-functions verify-jwt/index.js, first shipped) is 2,989 bytes (1,347 minified).");
     println!();
