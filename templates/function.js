@@ -1,7 +1,7 @@
 // The skeleton of every generated viewer-request function, as readable JavaScript.
 //
 // The emitter parses this file, keeps the declarations the plan needs (unused ones are dropped),
-// replaces each `$NAME` placeholder with literal values or with steps from steps.js, and shortens
+// replaces each `$NAME` placeholder with literal values or with fragments of steps.js, and shortens
 // local names when it minifies. Only ES 5.1 is written here so that both CloudFront runtimes
 // accept the result; runtime-specific pieces live in js1.js and js2.js.
 
@@ -47,10 +47,11 @@ function bearer(value) {
   return value[value.length - 44] != '.' || value.search(BEARER) ? '' : value.slice(value.lastIndexOf(' ') + 1);
 }
 
-// A bare token, or '' when it is not three base64url segments: for a source chain that also
-// reads `Authorization`, so that each source's value is checked once, as it is taken.
-function checked(value) {
-  return value[value.length - 44] != '.' || value.search(TOKEN) ? '' : value;
+// A bare token, or '' when it is not three base64url segments (`$MALFORMED`, from steps.js): for
+// a source chain that also reads `Authorization` through two or more other sources, so that each
+// source's value is checked once, as it is taken.
+function checked(token) {
+  return $MALFORMED ? '' : token;
 }
 
 // Whether `token` ([header, payload, signature]) is signed with `key`. The signatures are not

@@ -1,7 +1,8 @@
 // The steps of a generated function, one labeled statement each; the plan picks them, in order.
 // Each one either goes on, lets the request through (`return request`), or denies it
 // (`break checks`, which ends in the deny response). `$NAME` placeholders are filled by the
-// emitter with literal values; the variables are those of the handler in function.js.
+// emitter with literal values or with other fragments; the variables are those of the handler
+// in function.js.
 //
 // They are written inside a function shaped like the handler, so that `return`, `await` and
 // `break checks` parse as they will run; only the labeled statements are used.
@@ -27,12 +28,18 @@ async function steps(request, now, found, token, header, payload, moved) {
     bare: found.value;
     after_bearer: bearer(found.value);
     bare_checked: checked(found.value);
+    // The same check written where the value is taken, for the one source of a chain, besides
+    // `Authorization`, that is not `bearer()`'s: no call for a single use.
+    bare_checked_here: (token = found.value, $MALFORMED ? '' : token);
     take: if (found = $SOURCE[$NAME]) token = $VALUE;
     take_strip: if (found = $SOURCE[$NAME]) delete $SOURCE[$NAME], token = $VALUE;
     // With the cookie hand-off, a query-string token is always removed, and remembered.
     take_handoff: if (found = $SOURCE[$NAME]) delete $SOURCE[$NAME], moved = true, token = $VALUE;
+    // Whether `token` is not three base64url segments with a 43-character signature (see TOKEN in
+    // function.js): written once, filled in where a token is checked.
+    malformed: token[token.length - 44] != '.' || token.search(TOKEN);
     well_formed: {
-      if (token[token.length - 44] != '.' || token.search(TOKEN) || found.multiValue && found.multiValue.length > 1) break checks;
+      if ($MALFORMED || found.multiValue && found.multiValue.length > 1) break checks;
       token = token.split('.');
     }
     // When the source chain reads `Authorization`, every source's value has been checked as it

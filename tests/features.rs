@@ -75,24 +75,35 @@ fn header_cookie_and_bearer_sources() {
     );
 }
 
-/// A chain that reads `Authorization` checks each source's value as it takes it (`bearer()`,
-/// `checked()`): every malformed token is refused from each source, a good one from none.
+/// A chain that reads `Authorization` checks each source's value as it takes it (`bearer()`;
+/// `checked()` for two or more other sources, the same check in place for one): every malformed
+/// token is refused from each source, a good one from none.
 #[test]
 fn malformed_tokens_are_denied_from_every_source_of_a_chain() {
-    let policy = r#"{"token": {"from": ["header:authorization", "cookie:token", "query:jwt"]}}"#;
     let t = good();
     let malformed = malformed_tokens(&t);
-    let mut cases = vec![
-        ("good, Bearer".to_string(), case(h("authorization", &format!("Bearer {t}"))), true),
-        ("good, cookie".to_string(), case(c("token", &t)), true),
-        ("good, query".to_string(), case(q("jwt", &t)), true),
-    ];
-    for (name, bad) in &malformed {
-        cases.push((format!("{name}, Bearer"), case(h("authorization", &format!("Bearer {bad}"))), false));
-        cases.push((format!("{name}, cookie"), case(c("token", bad)), false));
-        cases.push((format!("{name}, query"), case(q("jwt", bad)), false));
+    let from = |source: &str, token: &str| match source {
+        "header:authorization" => h("authorization", &format!("Bearer {token}")),
+        "cookie:token" => c("token", token),
+        _ => q("jwt", token),
+    };
+    for sources in [
+        vec!["header:authorization", "cookie:token", "query:jwt"],
+        vec!["cookie:token", "header:authorization"],
+    ] {
+        let policy = json!({"token": {"from": sources}}).to_string();
+        let code = generate_styled(&policy, demo(), cfjwt::emit::Style::Pretty);
+        let helper = code.contains("function checked(");
+        assert_eq!(helper, sources.len() == 3, "checked() is for chains with two or more sources besides Authorization:\n{code}");
+        let mut cases = Vec::new();
+        for source in &sources {
+            cases.push((format!("good, {source}"), case(from(source, &t)), true));
+            for (name, bad) in &malformed {
+                cases.push((format!("{name}, {source}"), case(from(source, bad)), false));
+            }
+        }
+        expect(&policy, &demo(), &Runtime::ALL, cases.iter().map(|(n, c, a)| (n.as_str(), c.clone(), *a)).collect());
     }
-    expect(policy, &demo(), &Runtime::ALL, cases.iter().map(|(n, c, a)| (n.as_str(), c.clone(), *a)).collect());
 }
 
 #[test]

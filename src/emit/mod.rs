@@ -59,7 +59,15 @@ pub fn emit(plan: &Plan, style: Style) -> String {
     });
     template::fill_placeholders(
         &mut items,
-        &[("KEY", key), ("KEYS", keys), ("ISSUERS", issuers), ("AUDIENCES", audiences), ("DENIED", denied), ("DENY", deny)],
+        &[
+            ("KEY", key),
+            ("KEYS", keys),
+            ("ISSUERS", issuers),
+            ("AUDIENCES", audiences),
+            ("DENIED", denied),
+            ("DENY", deny),
+            ("MALFORMED", templates.expr("malformed", &[])),
+        ],
     );
     tidy::drop_unused(&mut items);
     tidy::drop_unused_locals(&mut items);
@@ -114,8 +122,11 @@ impl Steps<'_> {
             Step::TakeToken { sources, strip, handoff } => {
                 let chain = self.source_chain(sources, *strip, *handoff);
                 self.out.push(chain);
-                let checked_when_taken = sources.iter().any(Source::is_bearer);
-                self.push(if checked_when_taken { "well_formed_taken" } else { "well_formed" }, &[]);
+                if sources.iter().any(Source::is_bearer) {
+                    self.push("well_formed_taken", &[]);
+                } else {
+                    self.push("well_formed", &[("MALFORMED", self.t.expr("malformed", &[]))]);
+                }
             }
             Step::DecodeHeaderFirst => self.decode_header(),
             Step::Signature(Keys::Embedded { keys, use_kid }) => {
@@ -189,15 +200,18 @@ impl Steps<'_> {
             };
             let object = self.t.expr(fragment, &[]);
             // With `Authorization` in the chain, each value is checked as it is taken (bearer()
-            // checks its token anyway); otherwise one search follows the chain.
+            // checks its token anyway): by checked() where two or more other sources share it,
+            // in place for one. Otherwise one search follows the chain.
             let value = if source.is_bearer() {
-                "after_bearer"
-            } else if sources.iter().any(Source::is_bearer) {
-                "bare_checked"
+                self.t.expr("after_bearer", &[])
+            } else if !sources.iter().any(Source::is_bearer) {
+                self.t.expr("bare", &[])
+            } else if sources.iter().filter(|s| !s.is_bearer()).count() > 1 {
+                self.t.expr("bare_checked", &[])
             } else {
-                "bare"
+                // A sequence: in parentheses, or the assignment would take only its first part.
+                paren(self.t.expr("bare_checked_here", &[("MALFORMED", self.t.expr("malformed", &[]))]))
             };
-            let value = self.t.expr(value, &[]);
             let take = match source {
                 Source::Query(_) if handoff => "take_handoff",
                 _ if strip => "take_strip",

@@ -18,8 +18,8 @@ function decode(segment) {
 function bearer(value) {
     return value[value.length - 44] != "." || value.search(BEARER) ? "" : value.slice(value.lastIndexOf(" ") + 1);
 }
-function checked(value) {
-    return value[value.length - 44] != "." || value.search(TOKEN) ? "" : value;
+function checked(token) {
+    return token[token.length - 44] != "." || token.search(TOKEN) ? "" : token;
 }
 function signed(key, token) {
     return digest(crypto.createHmac("sha256", key).update(token[0] + "." + token[1]).digest("base64url")) === digest(token[2]);

@@ -19,9 +19,6 @@ function decode(segment) {
 function bearer(value) {
     return value[value.length - 44] != "." || value.search(BEARER) ? "" : value.slice(value.lastIndexOf(" ") + 1);
 }
-function checked(value) {
-    return value[value.length - 44] != "." || value.search(TOKEN) ? "" : value;
-}
 function signed(key, token) {
     return digest(crypto.createHmac("sha256", key).update(token[0] + "." + token[1]).digest("base64url")) === digest(token[2]);
 }
@@ -32,7 +29,7 @@ async function handler(event) {
     var request = event.request, now, found, token, header, payload;
     try {
         checks: {
-            if (found = request.cookies.token) delete request.cookies.token, token = checked(found.value);
+            if (found = request.cookies.token) delete request.cookies.token, token = (token = found.value, token[token.length - 44] != "." || token.search(TOKEN) ? "" : token);
             else if (found = request.headers.authorization) delete request.headers.authorization, token = bearer(found.value);
             else break checks;
             if (!token || found.multiValue && found.multiValue.length > 1) break checks;
