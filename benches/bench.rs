@@ -42,8 +42,9 @@
 // decoding them, so they accept a correctly signed token whose segment ends in stray characters
 // (which only the key's holder can make) and do a little less work than the generated functions.
 // ×base is a handler's valid-token cost over that of the baseline of the policy whose requests
-// or token it is measured on (the seed's for the sample and plain extras); ×floor is over the valid-token cost of floor.js on the same policy's token,
-// ×sample over that of aws-sample-style.js. All on the same engine, from the same run.
+// or token it is measured on (the seed's for the sample and plain extras); ×floor is over the
+// valid-token cost of floor.js on the same policy's token, ×sample over that of
+// aws-sample-style.js. All on the same engine, from the same run.
 //
 // Knobs (environment): CFJWT_BENCH_ROUNDS (default 15), CFJWT_BENCH_NJS_ITERS (4000),
 // CFJWT_BENCH_ENGINE_EVENTS (1000), CFJWT_BENCH_ENGINE_PER_ROUND (1), CFJWT_BENCH_GEN_RUNS (21),
@@ -1187,7 +1188,7 @@ fn print_extras(
     println!();
     println!("µs: per request, the handler's own work (empty handler on the same event subtracted); malformed: the worst of {}.",
         MALFORMED.iter().map(|k| k.name()).collect::<Vec<_>>().join(", "));
-    println!("×base: to the valid-token cost of the hand-written baseline of the same policy on the same requests and engine (baseline.js for seed, baseline-NAME.js for NAME; the seed's for floor and sample); ×floor: to that of floor.js on the same policy's token (floor@NAME; the seed's token for the seed, seed-js1 and the references); ×sample: to that of aws-sample-style.js; both on the same engine.");
+    println!("×base: to the valid-token cost of the hand-written baseline of the same policy on the same requests and engine (baseline.js for seed, baseline-NAME.js for NAME, also for floor@NAME; the seed's for floor and sample); ×floor: to that of floor.js on the same policy's token (floor@NAME; the seed's token for the seed, seed-js1 and the references); ×sample: to that of aws-sample-style.js; both on the same engine.");
     println!("targets: valid ≤ 1.00 ×base, malformed ≤ 0.30 ×floor.");
     println!("bytes in parentheses: source of a reference or extra handler, not minified. The public AWS sample (aws-samples/amazon-cloudfront-functions verify-jwt/index.js, first shipped) is 2,989 bytes (1,347 minified).");
     println!();

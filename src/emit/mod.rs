@@ -191,6 +191,18 @@ impl Steps<'_> {
 
     /// `if (found = SOURCE1) ...; else if (found = SOURCE2) ...; else break checks;`
     fn source_chain(&self, sources: &[Source], strip: bool, handoff: bool) -> Stmt {
+        // With `Authorization` in the chain, each value is checked as it is taken (bearer()
+        // checks its token anyway): by checked() where two or more other sources share it, in
+        // place for one. Otherwise one search follows the chain.
+        let others = sources.iter().filter(|s| !s.is_bearer()).count();
+        let bare = if others == sources.len() {
+            self.t.expr("bare", &[])
+        } else if others > 1 {
+            self.t.expr("bare_checked", &[])
+        } else {
+            // A sequence: in parentheses, or the assignment would take only its first part.
+            paren(self.t.expr("bare_checked_here", &[("MALFORMED", self.t.expr("malformed", &[]))]))
+        };
         let mut chain = self.t.stmt("no_token", &[]);
         for source in sources.iter().rev() {
             let (fragment, name) = match source {
@@ -199,19 +211,7 @@ impl Steps<'_> {
                 Source::Cookie(n) => ("source_cookie", n),
             };
             let object = self.t.expr(fragment, &[]);
-            // With `Authorization` in the chain, each value is checked as it is taken (bearer()
-            // checks its token anyway): by checked() where two or more other sources share it,
-            // in place for one. Otherwise one search follows the chain.
-            let value = if source.is_bearer() {
-                self.t.expr("after_bearer", &[])
-            } else if !sources.iter().any(Source::is_bearer) {
-                self.t.expr("bare", &[])
-            } else if sources.iter().filter(|s| !s.is_bearer()).count() > 1 {
-                self.t.expr("bare_checked", &[])
-            } else {
-                // A sequence: in parentheses, or the assignment would take only its first part.
-                paren(self.t.expr("bare_checked_here", &[("MALFORMED", self.t.expr("malformed", &[]))]))
-            };
+            let value = if source.is_bearer() { self.t.expr("after_bearer", &[]) } else { bare.clone() };
             let take = match source {
                 Source::Query(_) if handoff => "take_handoff",
                 _ if strip => "take_strip",
