@@ -48,8 +48,8 @@ function bearer(value) {
 }
 
 // A bare token, or '' when it is not three base64url segments (`$MALFORMED`, from steps.js): for
-// a source chain that also reads `Authorization` through two or more other sources, so that each
-// source's value is checked once, as it is taken.
+// a source chain with two or more sources besides `Authorization`, which checks each value as
+// it is taken.
 function checked(token) {
   return $MALFORMED ? '' : token;
 }
@@ -92,11 +92,6 @@ function some(value, test) {
     if (test(value[j])) hit = true;
   }
   return hit;
-}
-
-// Whether the URI is UNSAFE.
-function unsafe(uri) {
-  return uri.search(UNSAFE) >= 0;
 }
 
 // The cookie hand-off's answer: a 302 to the same URL without the token (other parameters kept

@@ -12,42 +12,51 @@ async function steps(request, now, found, token, header, payload, moved) {
     // Rule 1: URIs served without a token. `$MATCHES` is one public_exact or public_prefix per
     // pattern, joined by `||` (in parentheses when there are several): the patterns are known
     // when the function is generated, so they are compared directly. A URI with dot segments or
-    // encoded separators is not public, whatever it starts with.
-    public_paths: if ($MATCHES && !unsafe(request.uri)) return request;
+    // encoded separators (`$UNSAFE`) is not public, whatever it starts with.
+    public_paths: if ($MATCHES && !$UNSAFE) return request;
     public_exact: request.uri == $PATH;
     public_prefix: request.uri.lastIndexOf($PREFIX, 0) == 0;
+    // Whether the URI could walk out of the paths a pattern names (see UNSAFE in function.js):
+    // written once, filled in by rule 1 and rule 9.
+    unsafe: request.uri.search(UNSAFE) >= 0;
     preflight: if (request.method == 'OPTIONS' && request.headers.origin && request.headers['access-control-request-method']) return request;
 
     // Rules 2 and 3: the first present source is the only one read; `$SOURCE` is one of the three
-    // source_ objects, `$NAME` the name in it, `$VALUE` the token in its value (bare, or after
-    // Bearer). The chain ends in `break checks`. A token that is not three base64url segments is
-    // denied before any cryptography, then split into [header, payload, signature].
+    // source_ objects, `$NAME` the name in it, `$VALUE` the token in its value. The chain ends in
+    // `break checks`. A token that is not three base64url segments is denied before any
+    // cryptography, then split into [header, payload, signature]. A token is removed from the
+    // request (`strip`) only once it passes that check: a denied request goes no further, so
+    // removing its token would be wasted work.
     source_query: request.querystring;
     source_header: request.headers;
     source_cookie: request.cookies;
+    // One source: its value as it is (checked by well_formed) or after `Bearer` (checked by
+    // bearer(), which gives '' for anything else).
     bare: found.value;
     after_bearer: bearer(found.value);
+    // Several sources: each value is checked as it is taken ('' when it is not a token), so that
+    // the source it came from is known when it passes, by checked() where two or more sources
+    // besides `Authorization` share the check.
     bare_checked: checked(found.value);
-    // The same check written where the value is taken, for the one source of a chain, besides
-    // `Authorization`, that is not `bearer()`'s: no call for a single use.
-    bare_checked_here: (token = found.value, $MALFORMED ? '' : token);
     take: if (found = $SOURCE[$NAME]) token = $VALUE;
-    take_strip: if (found = $SOURCE[$NAME]) delete $SOURCE[$NAME], token = $VALUE;
-    // With the cookie hand-off, a query-string token is always removed, and remembered.
-    take_handoff: if (found = $SOURCE[$NAME]) delete $SOURCE[$NAME], moved = true, token = $VALUE;
+    // Where one source besides `Authorization` is read, its check is written in place instead, in
+    // take_here's block: a malformed value is denied on the spot (no call, nothing more to test),
+    // a good one removed when `strip` says so.
+    take_here: if (found = $SOURCE[$NAME]) {}
+    check_here: if (token = found.value, $MALFORMED) break checks;
+    take_strip: if (found = $SOURCE[$NAME]) (token = $VALUE) && delete $SOURCE[$NAME];
+    // With the cookie hand-off, a query-string token is always removed once checked, and
+    // remembered.
+    take_handoff: if (found = $SOURCE[$NAME]) (token = $VALUE) && (delete $SOURCE[$NAME], moved = true);
     // Whether `token` is not three base64url segments with a 43-character signature (see TOKEN in
     // function.js): written once, filled in where a token is checked.
     malformed: token[token.length - 44] != '.' || token.search(TOKEN);
-    well_formed: {
-      if ($MALFORMED || found.multiValue && found.multiValue.length > 1) break checks;
-      token = token.split('.');
-    }
-    // When the source chain reads `Authorization`, every source's value has been checked as it
-    // was taken (`bearer()` or `checked()`, which give '' for anything else): no second search.
-    well_formed_taken: {
-      if (!token || found.multiValue && found.multiValue.length > 1) break checks;
-      token = token.split('.');
-    }
+    well_formed: if ($MALFORMED || found.multiValue && found.multiValue.length > 1) break checks;
+    // The value was checked as it was taken.
+    well_formed_taken: if (!token || found.multiValue && found.multiValue.length > 1) break checks;
+    strip: delete $SOURCE[$NAME];
+    moved: moved = true;
+    split: token = token.split('.');
 
     // Rule 4: the signature, under the key(s).
     header_decode: header = token[0] == STANDARD_HEADER ? STANDARD : decode(token[0]);
@@ -89,7 +98,7 @@ async function steps(request, now, found, token, header, payload, moved) {
     aud_any: if (!some(payload.aud, function (a) { return AUDIENCES.indexOf(a) >= 0; })) break checks;
 
     // Rule 9: the claim `$CLAIM` lists the URI patterns the token opens.
-    scope: if (unsafe(request.uri) || !some(payload[$CLAIM], function (p) { return matches(request.uri, p); })) break checks;
+    scope: if ($UNSAFE || !some(payload[$CLAIM], function (p) { return matches(request.uri, p); })) break checks;
 
     // The cookie hand-off: the last step, once the token is known good.
     handoff: if (moved && (request.method == 'GET' || request.method == 'HEAD')) return handoff(request, found.value, payload.exp, now, $COOKIE, $ATTRIBUTES);

@@ -75,9 +75,9 @@ fn header_cookie_and_bearer_sources() {
     );
 }
 
-/// A chain that reads `Authorization` checks each source's value as it takes it (`bearer()`;
-/// `checked()` for two or more other sources, the same check in place for one): every malformed
-/// token is refused from each source, a good one from none.
+/// A chain checks each source's value as it takes it, to remove it from the request only once it
+/// passes (`bearer()` for `Authorization`; `checked()` for two or more other sources, the same
+/// check in place for one): every malformed token is refused from each source, a good one from none.
 #[test]
 fn malformed_tokens_are_denied_from_every_source_of_a_chain() {
     let t = good();
@@ -90,11 +90,13 @@ fn malformed_tokens_are_denied_from_every_source_of_a_chain() {
     for sources in [
         vec!["header:authorization", "cookie:token", "query:jwt"],
         vec!["cookie:token", "header:authorization"],
+        vec!["query:jwt", "cookie:token"],
     ] {
         let policy = json!({"token": {"from": sources}}).to_string();
         let code = generate_styled(&policy, demo(), cfjwt::emit::Style::Pretty);
         let helper = code.contains("function checked(");
-        assert_eq!(helper, sources.len() == 3, "checked() is for chains with two or more sources besides Authorization:\n{code}");
+        let others = sources.iter().filter(|s| **s != "header:authorization").count();
+        assert_eq!(helper, others >= 2, "checked() is for chains with two or more sources besides Authorization:\n{code}");
         let mut cases = Vec::new();
         for source in &sources {
             cases.push((format!("good, {source}"), case(from(source, &t)), true));
@@ -125,27 +127,43 @@ fn only_the_first_present_source_is_read() {
     );
 }
 
+/// Every form of taking a token (one source; a chain checking with `checked()`, in place, or
+/// through `bearer()`) removes a good one from the source it came from, and nothing else.
 #[test]
 fn strip_removes_the_token_from_its_source_only() {
-    let policy = r#"{"token": {"from": ["query:jwt", "header:authorization", "cookie:token"]}}"#;
     let t = good();
-    for runtime in Runtime::ALL {
-        let code = generate(&with_runtime(policy, runtime), demo());
-        let keep_q = json!({"lang": {"value": "en"}});
-        let keep_h = json!({"host": {"value": "example.org"}});
-        let keep_c = json!({"session": {"value": "s"}});
-        let mut qe = event(URI, keep_q.clone(), keep_h.clone(), keep_c.clone());
-        qe["request"]["querystring"]["jwt"] = json!({"value": t});
-        let mut he = event(URI, keep_q.clone(), keep_h.clone(), keep_c.clone());
-        he["request"]["headers"]["authorization"] = json!({"value": format!("Bearer {t}")});
-        let mut ce = event(URI, keep_q.clone(), keep_h.clone(), keep_c.clone());
-        ce["request"]["cookies"]["token"] = json!({"value": t});
-        let out = run(&code, &[case(qe), case(he), case(ce)]);
-        for o in &out {
-            let r = o.request();
-            assert_eq!(r["querystring"], keep_q, "{runtime}");
-            assert_eq!(r["headers"], keep_h, "{runtime}");
-            assert_eq!(r["cookies"], keep_c, "{runtime}");
+    let keep_q = json!({"lang": {"value": "en"}});
+    let keep_h = json!({"host": {"value": "example.org"}});
+    let keep_c = json!({"session": {"value": "s"}});
+    for from in [
+        vec!["query:jwt", "header:authorization", "cookie:token"],
+        vec!["cookie:token", "header:authorization"],
+        vec!["query:jwt"],
+        vec!["header:authorization"],
+    ] {
+        let policy = json!({"token": {"from": from}}).to_string();
+        for runtime in Runtime::ALL {
+            let code = generate(&with_runtime(&policy, runtime), demo());
+            let cases: Vec<_> = from
+                .iter()
+                .map(|source| {
+                    let mut e = event(URI, keep_q.clone(), keep_h.clone(), keep_c.clone());
+                    match *source {
+                        "query:jwt" => e["request"]["querystring"]["jwt"] = json!({"value": t}),
+                        "header:authorization" => e["request"]["headers"]["authorization"] = json!({"value": format!("Bearer {t}")}),
+                        _ => e["request"]["cookies"]["token"] = json!({"value": t}),
+                    }
+                    case(e)
+                })
+                .collect();
+            let out = run(&code, &cases);
+            assert_eq!(out.len(), from.len());
+            for (o, source) in out.iter().zip(&from) {
+                let r = o.request();
+                assert_eq!(r["querystring"], keep_q, "{runtime}, {from:?}, token in {source}");
+                assert_eq!(r["headers"], keep_h, "{runtime}, {from:?}, token in {source}");
+                assert_eq!(r["cookies"], keep_c, "{runtime}, {from:?}, token in {source}");
+            }
         }
     }
 }

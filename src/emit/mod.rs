@@ -116,17 +116,32 @@ impl Steps<'_> {
                     several @ Expr::Bin(BinExpr { op: BinaryOp::LogicalOr, .. }) => paren(several),
                     one => one,
                 };
-                self.push("public_paths", &[("MATCHES", matches)]);
+                // `!` binds tighter than the comparison it negates.
+                let unsafe_uri = paren(self.t.expr("unsafe", &[]));
+                self.push("public_paths", &[("MATCHES", matches), ("UNSAFE", unsafe_uri)]);
             }
             Step::Preflight => self.push("preflight", &[]),
             Step::TakeToken { sources, strip, handoff } => {
                 let chain = self.source_chain(sources, *strip, *handoff);
                 self.out.push(chain);
-                if sources.iter().any(Source::is_bearer) {
-                    self.push("well_formed_taken", &[]);
-                } else {
-                    self.push("well_formed", &[("MALFORMED", self.t.expr("malformed", &[]))]);
+                match sources.as_slice() {
+                    // One source: checked once taken, and removed once it passes.
+                    [one] => {
+                        assert!(!handoff, "a hand-off reads a query parameter and a cookie");
+                        if one.is_bearer() {
+                            self.push("well_formed_taken", &[]);
+                        } else {
+                            self.push("well_formed", &[("MALFORMED", self.t.expr("malformed", &[]))]);
+                        }
+                        if *strip {
+                            let (object, name) = self.source(one);
+                            self.push("strip", &[("SOURCE", object), ("NAME", name)]);
+                        }
+                    }
+                    // Several: each value was checked, and removed, as it was taken.
+                    _ => self.push("well_formed_taken", &[]),
                 }
+                self.push("split", &[]);
             }
             Step::DecodeHeaderFirst => self.decode_header(),
             Step::Signature(Keys::Embedded { keys, use_kid }) => {
@@ -174,7 +189,9 @@ impl Steps<'_> {
             Step::Iss(_) => self.push("iss_any", &[]),
             Step::Aud(list) if list.len() == 1 => self.push("aud_one", &[("AUDIENCE", str_lit(&list[0]))]),
             Step::Aud(_) => self.push("aud_any", &[]),
-            Step::Scope(claim) => self.push("scope", &[("CLAIM", str_lit(claim))]),
+            Step::Scope(claim) => {
+                self.push("scope", &[("CLAIM", str_lit(claim)), ("UNSAFE", self.t.expr("unsafe", &[]))])
+            }
             Step::Handoff(h) => {
                 let attributes = format!("Secure; HttpOnly; SameSite=Lax; Path={}", h.path);
                 self.push("handoff", &[("COOKIE", str_lit(&h.cookie)), ("ATTRIBUTES", str_lit(&attributes))]);
@@ -191,40 +208,66 @@ impl Steps<'_> {
 
     /// `if (found = SOURCE1) ...; else if (found = SOURCE2) ...; else break checks;`
     fn source_chain(&self, sources: &[Source], strip: bool, handoff: bool) -> Stmt {
-        // With `Authorization` in the chain, each value is checked as it is taken (bearer()
-        // checks its token anyway): by checked() where two or more other sources share it, in
-        // place for one. Otherwise one search follows the chain.
+        // One source is taken as it is and checked after. In a chain, each value is checked as it
+        // is taken (bearer() checks its token anyway), so that it is removed from the source it
+        // came from only when it passes: by checked() where two or more other sources share the
+        // check, in place for one.
+        let single = sources.len() == 1;
         let others = sources.iter().filter(|s| !s.is_bearer()).count();
-        let bare = if others == sources.len() {
-            self.t.expr("bare", &[])
-        } else if others > 1 {
-            self.t.expr("bare_checked", &[])
-        } else {
-            // A sequence: in parentheses, or the assignment would take only its first part.
-            paren(self.t.expr("bare_checked_here", &[("MALFORMED", self.t.expr("malformed", &[]))]))
-        };
+        let bare = if single { "bare" } else { "bare_checked" };
         let mut chain = self.t.stmt("no_token", &[]);
         for source in sources.iter().rev() {
-            let (fragment, name) = match source {
-                Source::Query(n) => ("source_query", n),
-                Source::Header(n) => ("source_header", n),
-                Source::Cookie(n) => ("source_cookie", n),
+            let (object, name) = self.source(source);
+            let moves = handoff && matches!(source, Source::Query(_));
+            let mut stmt = if !single && others == 1 && !source.is_bearer() {
+                self.take_here(object, name, strip || moves, moves)
+            } else {
+                let value = self.t.expr(if source.is_bearer() { "after_bearer" } else { bare }, &[]);
+                let take = match source {
+                    _ if single => "take",
+                    _ if moves => "take_handoff",
+                    _ if strip => "take_strip",
+                    _ => "take",
+                };
+                self.t.stmt(take, &[("SOURCE", object), ("NAME", name), ("VALUE", value)])
             };
-            let object = self.t.expr(fragment, &[]);
-            let value = if source.is_bearer() { self.t.expr("after_bearer", &[]) } else { bare.clone() };
-            let take = match source {
-                Source::Query(_) if handoff => "take_handoff",
-                _ if strip => "take_strip",
-                _ => "take",
-            };
-            let mut stmt = self.t.stmt(take, &[("SOURCE", object), ("NAME", str_lit(name)), ("VALUE", value)]);
             match &mut stmt {
                 Stmt::If(if_stmt) => if_stmt.alt = Some(Box::new(chain)),
-                other => panic!("templates/steps.js: `{take}` is not an if statement: {other:?}"),
+                other => panic!("templates/steps.js: a take_ fragment is not an if statement: {other:?}"),
             }
             chain = stmt;
         }
         chain
+    }
+
+    /// `if (found = SOURCE[NAME]) { check_here; strip; moved }`: a bare source's check in place.
+    fn take_here(&self, object: Expr, name: Expr, strip: bool, moves: bool) -> Stmt {
+        let mut block = vec![self.t.stmt("check_here", &[("MALFORMED", self.t.expr("malformed", &[]))])];
+        if strip {
+            block.push(self.t.stmt("strip", &[("SOURCE", object.clone()), ("NAME", name.clone())]));
+        }
+        if moves {
+            block.push(self.t.stmt("moved", &[]));
+        }
+        let mut stmt = self.t.stmt("take_here", &[("SOURCE", object), ("NAME", name)]);
+        match &mut stmt {
+            Stmt::If(if_stmt) => match &mut *if_stmt.cons {
+                Stmt::Block(b) => b.stmts = block,
+                other => panic!("templates/steps.js: take_here's body is not a block: {other:?}"),
+            },
+            other => panic!("templates/steps.js: take_here is not an if statement: {other:?}"),
+        }
+        stmt
+    }
+
+    /// The object a source is read from, and the name in it.
+    fn source(&self, source: &Source) -> (Expr, Expr) {
+        let (fragment, name) = match source {
+            Source::Query(n) => ("source_query", n),
+            Source::Header(n) => ("source_header", n),
+            Source::Cookie(n) => ("source_cookie", n),
+        };
+        (self.t.expr(fragment, &[]), str_lit(name))
     }
 }
 

@@ -35,9 +35,10 @@ function handler(event) {
     try {
         checks: {
             if (request.method == "OPTIONS" && request.headers.origin && request.headers["access-control-request-method"]) return request;
-            if (found = request.headers.authorization) delete request.headers.authorization, token = bearer(found.value);
+            if (found = request.headers.authorization) token = bearer(found.value);
             else break checks;
             if (!token || found.multiValue && found.multiValue.length > 1) break checks;
+            delete request.headers.authorization;
             token = token.split(".");
             if (!signed(KEY, token)) break checks;
             if (token[0] != STANDARD_HEADER && ((header = decode(token[0])).alg !== "HS256" || "crit" in header)) break checks;

@@ -39,18 +39,15 @@ function some(value, test) {
     }
     return hit;
 }
-function unsafe(uri) {
-    return uri.search(UNSAFE) >= 0;
-}
 function handler(event) {
     var request = event.request, now, found, token, header, payload;
     try {
         checks: {
-            if ((request.uri == "/favicon.ico" || request.uri.lastIndexOf("/public/", 0) == 0) && !unsafe(request.uri)) return request;
+            if ((request.uri == "/favicon.ico" || request.uri.lastIndexOf("/public/", 0) == 0) && !(request.uri.search(UNSAFE) >= 0)) return request;
             if (request.method == "OPTIONS" && request.headers.origin && request.headers["access-control-request-method"]) return request;
-            if (found = request.headers.authorization) delete request.headers.authorization, token = bearer(found.value);
-            else if (found = request.cookies.token) delete request.cookies.token, token = checked(found.value);
-            else if (found = request.querystring.jwt) delete request.querystring.jwt, token = checked(found.value);
+            if (found = request.headers.authorization) (token = bearer(found.value)) && delete request.headers.authorization;
+            else if (found = request.cookies.token) (token = checked(found.value)) && delete request.cookies.token;
+            else if (found = request.querystring.jwt) (token = checked(found.value)) && delete request.querystring.jwt;
             else break checks;
             if (!token || found.multiValue && found.multiValue.length > 1) break checks;
             token = token.split(".");
@@ -65,7 +62,7 @@ function handler(event) {
             if (!some(payload.aud, function(a) {
                 return a === "videos";
             })) break checks;
-            if (unsafe(request.uri) || !some(payload.paths, function(p) {
+            if (request.uri.search(UNSAFE) >= 0 || !some(payload.paths, function(p) {
                 return matches(request.uri, p);
             })) break checks;
             return request;

@@ -29,8 +29,10 @@ async function handler(event) {
     var request = event.request, now, found, token, header, payload;
     try {
         checks: {
-            if (found = request.cookies.token) delete request.cookies.token, token = (token = found.value, token[token.length - 44] != "." || token.search(TOKEN) ? "" : token);
-            else if (found = request.headers.authorization) delete request.headers.authorization, token = bearer(found.value);
+            if (found = request.cookies.token) {
+                if (token = found.value, token[token.length - 44] != "." || token.search(TOKEN)) break checks;
+                delete request.cookies.token;
+            } else if (found = request.headers.authorization) (token = bearer(found.value)) && delete request.headers.authorization;
             else break checks;
             if (!token || found.multiValue && found.multiValue.length > 1) break checks;
             token = token.split(".");

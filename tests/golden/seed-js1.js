@@ -21,9 +21,10 @@ function handler(event) {
     var request = event.request, now, found, token, header, payload;
     try {
         checks: {
-            if (found = request.querystring.jwt) delete request.querystring.jwt, token = found.value;
+            if (found = request.querystring.jwt) token = found.value;
             else break checks;
             if (token[token.length - 44] != "." || token.search(TOKEN) || found.multiValue && found.multiValue.length > 1) break checks;
+            delete request.querystring.jwt;
             token = token.split(".");
             if (!signed(KEY, token)) break checks;
             if (token[0] != STANDARD_HEADER && ((header = decode(token[0])).alg !== "HS256" || "crit" in header)) break checks;

@@ -12,6 +12,9 @@ var KEY = "cfjwt-demo-key-PUBLIC-never-use-in-production-0123456789", TOKEN = /^
 function decode(segment) {
     return JSON.parse(Buffer.from(segment, "base64url").toString());
 }
+function checked(token) {
+    return token[token.length - 44] != "." || token.search(TOKEN) ? "" : token;
+}
 function signed(key, token) {
     return digest(crypto.createHmac("sha256", key).update(token[0] + "." + token[1]).digest("base64url")) === digest(token[2]);
 }
@@ -29,9 +32,6 @@ function some(value, test) {
         if (test(value[j])) hit = true;
     }
     return hit;
-}
-function unsafe(uri) {
-    return uri.search(UNSAFE) >= 0;
 }
 function handoff(request, value, exp, now, name, attributes) {
     var cookies = {}, query = [], key, item, list, n;
@@ -62,11 +62,11 @@ function handler(event) {
     var request = event.request, now, found, token, header, payload, moved;
     try {
         checks: {
-            if (request.uri == "/favicon.ico" && !unsafe(request.uri)) return request;
-            if (found = request.cookies.token) delete request.cookies.token, token = found.value;
-            else if (found = request.querystring.jwt) delete request.querystring.jwt, moved = true, token = found.value;
+            if (request.uri == "/favicon.ico" && !(request.uri.search(UNSAFE) >= 0)) return request;
+            if (found = request.cookies.token) (token = checked(found.value)) && delete request.cookies.token;
+            else if (found = request.querystring.jwt) (token = checked(found.value)) && (delete request.querystring.jwt, moved = true);
             else break checks;
-            if (token[token.length - 44] != "." || token.search(TOKEN) || found.multiValue && found.multiValue.length > 1) break checks;
+            if (!token || found.multiValue && found.multiValue.length > 1) break checks;
             token = token.split(".");
             if (!signed(KEY, token)) break checks;
             if (token[0] != STANDARD_HEADER && ((header = decode(token[0])).alg !== "HS256" || "crit" in header)) break checks;
@@ -75,7 +75,7 @@ function handler(event) {
             if (typeof payload.exp != "number" || now >= payload.exp + 30) break checks;
             if ("nbf" in payload && (typeof payload.nbf != "number" || now < payload.nbf - 30)) break checks;
             if ("iat" in payload && typeof payload.iat != "number") break checks;
-            if (unsafe(request.uri) || !some(payload.paths, function(p) {
+            if (request.uri.search(UNSAFE) >= 0 || !some(payload.paths, function(p) {
                 return matches(request.uri, p);
             })) break checks;
             if (moved && (request.method == "GET" || request.method == "HEAD")) return handoff(request, found.value, payload.exp, now, "token", "Secure; HttpOnly; SameSite=Lax; Path=/courses/");
