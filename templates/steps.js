@@ -44,10 +44,9 @@ async function steps(request, now, found, token, header, payload, moved) {
     // a good one removed when `strip` says so.
     take_here: if (found = $SOURCE[$NAME]) {}
     check_here: if (token = found.value, $MALFORMED) break checks;
-    take_strip: if (found = $SOURCE[$NAME]) (token = $VALUE) && delete $SOURCE[$NAME];
-    // With the cookie hand-off, a query-string token is always removed once checked, and
-    // remembered.
-    take_handoff: if (found = $SOURCE[$NAME]) (token = $VALUE) && (delete $SOURCE[$NAME], moved = true);
+    // `$REMOVE` is strip, and with the cookie hand-off also moved for a query-string token (always
+    // removed once checked, and remembered).
+    take_remove: if (found = $SOURCE[$NAME]) (token = $VALUE) && $REMOVE;
     // Whether `token` is not three base64url segments with a 43-character signature (see TOKEN in
     // function.js): written once, filled in where a token is checked.
     malformed: token[token.length - 44] != '.' || token.search(TOKEN);

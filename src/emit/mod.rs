@@ -13,7 +13,7 @@ use swc_ecma_visit::{VisitMut, VisitMutWith};
 use crate::key::Key;
 use crate::plan::{Keys, Plan, Step};
 use crate::policy::{Deny, Presence, Source, UriPattern};
-use template::{array, call, num_lit, or, paren, plus, str_array, str_lit, undefined, Templates};
+use template::{array, call, expr_stmt, num_lit, or, paren, plus, seq, str_array, str_lit, undefined, Templates};
 
 /// How the text is printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -219,17 +219,17 @@ impl Steps<'_> {
         for source in sources.iter().rev() {
             let (object, name) = self.source(source);
             let moves = handoff && matches!(source, Source::Query(_));
+            let remove = if single { Vec::new() } else { self.removal(&object, &name, strip || moves, moves) };
             let mut stmt = if !single && others == 1 && !source.is_bearer() {
-                self.take_here(object, name, strip || moves, moves)
+                self.take_here(object, name, remove)
             } else {
                 let value = self.t.expr(if source.is_bearer() { "after_bearer" } else { bare }, &[]);
-                let take = match source {
-                    _ if single => "take",
-                    _ if moves => "take_handoff",
-                    _ if strip => "take_strip",
-                    _ => "take",
-                };
-                self.t.stmt(take, &[("SOURCE", object), ("NAME", name), ("VALUE", value)])
+                let fill = [("SOURCE", object), ("NAME", name), ("VALUE", value)];
+                if remove.is_empty() {
+                    self.t.stmt("take", &fill)
+                } else {
+                    self.t.stmt("take_remove", &[fill.as_slice(), &[("REMOVE", seq(remove))]].concat())
+                }
             };
             match &mut stmt {
                 Stmt::If(if_stmt) => if_stmt.alt = Some(Box::new(chain)),
@@ -240,15 +240,23 @@ impl Steps<'_> {
         chain
     }
 
-    /// `if (found = SOURCE[NAME]) { check_here; strip; moved }`: a bare source's check in place.
-    fn take_here(&self, object: Expr, name: Expr, strip: bool, moves: bool) -> Stmt {
-        let mut block = vec![self.t.stmt("check_here", &[("MALFORMED", self.t.expr("malformed", &[]))])];
+    /// What removes a checked token from a chain's source: `strip`, and `moved` for a token the
+    /// hand-off moves.
+    fn removal(&self, object: &Expr, name: &Expr, strip: bool, moves: bool) -> Vec<Expr> {
+        let mut remove = Vec::new();
         if strip {
-            block.push(self.t.stmt("strip", &[("SOURCE", object.clone()), ("NAME", name.clone())]));
+            remove.push(self.t.expr("strip", &[("SOURCE", object.clone()), ("NAME", name.clone())]));
         }
         if moves {
-            block.push(self.t.stmt("moved", &[]));
+            remove.push(self.t.expr("moved", &[]));
         }
+        remove
+    }
+
+    /// `if (found = SOURCE[NAME]) { check_here; REMOVE... }`: a bare source's check in place.
+    fn take_here(&self, object: Expr, name: Expr, remove: Vec<Expr>) -> Stmt {
+        let check = self.t.stmt("check_here", &[("MALFORMED", self.t.expr("malformed", &[]))]);
+        let block = std::iter::once(check).chain(remove.into_iter().map(expr_stmt)).collect();
         let mut stmt = self.t.stmt("take_here", &[("SOURCE", object), ("NAME", name)]);
         match &mut stmt {
             Stmt::If(if_stmt) => match &mut *if_stmt.cons {

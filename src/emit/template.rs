@@ -196,6 +196,19 @@ pub fn paren(expr: Expr) -> Expr {
     Expr::Paren(ParenExpr { span: DUMMY_SP, expr: Box::new(expr) })
 }
 
+/// `(a, b, ...)`, or `a` alone.
+pub fn seq(mut exprs: Vec<Expr>) -> Expr {
+    if exprs.len() == 1 {
+        return exprs.remove(0);
+    }
+    paren(Expr::Seq(SeqExpr { span: DUMMY_SP, exprs: exprs.into_iter().map(Box::new).collect() }))
+}
+
+/// `expr;`.
+pub fn expr_stmt(expr: Expr) -> Stmt {
+    Stmt::Expr(ExprStmt { span: DUMMY_SP, expr: Box::new(expr) })
+}
+
 /// `left + right`.
 pub fn plus(left: Expr, right: Expr) -> Expr {
     Expr::Bin(BinExpr { span: DUMMY_SP, op: BinaryOp::Add, left: Box::new(left), right: Box::new(right) })
