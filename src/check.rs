@@ -124,6 +124,55 @@ pub fn check_source(text: &str, runtime: Runtime) -> Vec<Problem> {
     problems
 }
 
+/// What a function file uses, read from its syntax tree rather than its text: the modules it
+/// loads (`import ... from 'NAME'`, `require('NAME')`) and every string literal it holds.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Facts {
+    pub modules: std::collections::BTreeSet<String>,
+    pub strings: std::collections::BTreeSet<String>,
+}
+
+/// The [`Facts`] of a function's code, or `None` when it does not parse.
+pub fn facts(text: &str) -> Option<Facts> {
+    let module = parse(text).ok()?;
+    let mut collect = CollectFacts(Facts::default());
+    module.visit_with(&mut collect);
+    Some(collect.0)
+}
+
+struct CollectFacts(Facts);
+
+impl Visit for CollectFacts {
+    fn visit_import_decl(&mut self, i: &ImportDecl) {
+        self.0.modules.insert(i.src.value.to_string_lossy().into_owned());
+        i.visit_children_with(self);
+    }
+
+    fn visit_call_expr(&mut self, c: &CallExpr) {
+        if let Callee::Expr(e) = &c.callee {
+            if matches!(&**e, Expr::Ident(i) if &*i.sym == "require") {
+                if let Some(Expr::Lit(Lit::Str(s))) = c.args.first().map(|a| &*a.expr) {
+                    self.0.modules.insert(s.value.to_string_lossy().into_owned());
+                }
+            }
+        }
+        c.visit_children_with(self);
+    }
+
+    fn visit_str(&mut self, s: &Str) {
+        self.0.strings.insert(s.value.to_string_lossy().into_owned());
+    }
+}
+
+/// Parses a function file as a module (`import` and script code alike).
+fn parse(text: &str) -> Result<Module, ()> {
+    let cm: Lrc<SourceMap> = Default::default();
+    let fm = cm.new_source_file(Lrc::new(FileName::Anon), text.to_string());
+    let mut errors = Vec::new();
+    let module = parse_file_as_module(&fm, Syntax::Es(EsSyntax::default()), EsVersion::latest(), None, &mut errors).map_err(|_| ())?;
+    if errors.is_empty() { Ok(module) } else { Err(()) }
+}
+
 fn has_top_level_handler(module: &Module) -> bool {
     module.body.iter().any(|item| match item {
         ModuleItem::Stmt(Stmt::Decl(Decl::Fn(f))) => &*f.ident.sym == "handler",

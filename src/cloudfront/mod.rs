@@ -57,6 +57,12 @@ pub const MAX_CODE_BYTES: usize = 10_240;
 /// From this size on, cfjwt warns that the function is close to the limit.
 pub const WARN_CODE_BYTES: usize = 10_000;
 
+/// The longest KeyValueStore key, in UTF-8 bytes.
+pub const MAX_KVS_KEY_BYTES: usize = 512;
+
+/// The largest KeyValueStore value, in UTF-8 bytes (1 KB).
+pub const MAX_KVS_VALUE_BYTES: usize = 1024;
+
 #[cfg(test)]
 mod tests {
     use super::*;
