@@ -1,13 +1,25 @@
 //! `cfjwt check`: whether CloudFront would accept a function file, generated or hand-edited. The
 //! parser accepts far more than either runtime, so after parsing, a walk over the tree flags
-//! every construct and API the chosen runtime lacks, with its line and column.
+//! every construct and API the chosen runtime lacks, with its line and column. What a runtime has
+//! (globals, methods, syntax, modules) comes from the runtime profile (`crate::cloudfront`); a free
+//! identifier that the profile does not define is flagged, since using it throws `ReferenceError`
+//! (a 503 at the edge).
+//!
+//! A name counts as declared when the file declares it anywhere (a variable, function, parameter,
+//! import or `catch` binding, in any scope): a conservative rule that never flags a local name,
+//! and catches every use of a global that the runtime lacks and the file never declares.
 
 use swc_common::{sync::Lrc, BytePos, FileName, SourceMap, Span, Spanned};
 use swc_ecma_ast::*;
 use swc_ecma_parser::{parse_file_as_module, EsSyntax, Syntax};
 use swc_ecma_visit::{Visit, VisitWith};
 
-use crate::cloudfront::Runtime;
+use std::collections::BTreeSet;
+
+use swc_atoms::Atom;
+
+use crate::cloudfront::profile::{Owner, METHODS};
+use crate::cloudfront::{Has, Profile, Runtime};
 
 /// What to check against.
 #[derive(Clone, Debug)]
@@ -26,36 +38,9 @@ pub struct Problem {
     pub message: String,
 }
 
-/// Globals no CloudFront runtime provides (calling them fails at run time).
-const FORBIDDEN_GLOBALS: &[(&str, &str)] = &[
-    ("eval", "`eval` is not available in CloudFront Functions"),
-    ("Function", "the `Function` constructor is not available in CloudFront Functions"),
-    ("setTimeout", "timers are not available in CloudFront Functions"),
-    ("setInterval", "timers are not available in CloudFront Functions"),
-    ("setImmediate", "timers are not available in CloudFront Functions"),
-    ("clearTimeout", "timers are not available in CloudFront Functions"),
-    ("clearInterval", "timers are not available in CloudFront Functions"),
-    ("process", "`process` is not available in CloudFront Functions"),
-    ("fetch", "network access is not available in CloudFront Functions"),
-    ("XMLHttpRequest", "network access is not available in CloudFront Functions"),
-];
-
-/// Globals that only cloudfront-js-2.0 has.
-const JS2_GLOBALS: &[&str] = &["Buffer", "atob", "btoa", "TextEncoder", "TextDecoder", "Promise"];
-
-/// Methods that only cloudfront-js-1.0 has (byte strings).
-const JS1_METHODS: &[&str] = &["bytesFrom", "toUTF8", "fromUTF8", "toBytes"];
-
-/// Methods that only cloudfront-js-2.0 has.
-const JS2_METHODS: &[&str] = &["replaceAll"];
-
-/// Modules a function may load, per runtime.
-fn modules(runtime: Runtime) -> &'static [&'static str] {
-    match runtime {
-        Runtime::Js1 => &["crypto", "querystring"],
-        Runtime::Js2 => &["crypto", "querystring", "cloudfront"],
-    }
-}
+/// The message for an `async` function that is not a top-level declaration.
+const ASYNC_CLOSURE: &str =
+    "an `async` closure is not supported by CloudFront Functions; make it a top-level `async function`";
 
 /// Checks a function file's bytes; an empty list means CloudFront would accept it.
 pub fn check_bytes(bytes: &[u8], opts: &Options) -> Vec<Problem> {
@@ -97,20 +82,27 @@ pub fn check_source(text: &str, runtime: Runtime) -> Vec<Problem> {
     };
     let mut errors = Vec::new();
     let parsed = parse_file_as_module(&fm, Syntax::Es(EsSyntax::default()), EsVersion::latest(), None, &mut errors);
-    let mut problems: Vec<Problem> =
-        errors.iter().map(|e| at(e.span().lo, format!("syntax error: {}", e.kind().msg()))).collect();
     let module = match parsed {
         Ok(m) => m,
         Err(e) => {
+            let mut problems: Vec<Problem> =
+                errors.iter().map(|e| at(e.span().lo, format!("syntax error: {}", e.kind().msg()))).collect();
             problems.push(at(e.span().lo, format!("syntax error: {}", e.kind().msg())));
             return problems;
         }
     };
 
-    let mut walk = Walk { runtime, found: Vec::new(), fn_depth: 0 };
+    let mut declared = Declared::default();
+    module.visit_with(&mut declared);
+    let mut walk = Walk { profile: runtime.profile(), declared: declared.0, found: Vec::new(), fn_depth: 0 };
     module.visit_with(&mut walk);
-    for (span, message) in walk.found {
-        problems.push(at(span.lo, message));
+    let mut problems: Vec<Problem> = walk.found.into_iter().map(|(span, message)| at(span.lo, message)).collect();
+    // A construct both the parser and the walk refuse (`with`) is reported once, by the walk.
+    for e in &errors {
+        let problem = at(e.span().lo, format!("syntax error: {}", e.kind().msg()));
+        if !problems.iter().any(|p| (p.line, p.column) == (problem.line, problem.column)) {
+            problems.push(problem);
+        }
     }
 
     if !has_top_level_handler(&module) {
@@ -184,9 +176,43 @@ fn has_top_level_handler(module: &Module) -> bool {
     })
 }
 
+/// Every name the file declares, in any scope.
+#[derive(Default)]
+struct Declared(BTreeSet<Atom>);
+
+impl Visit for Declared {
+    fn visit_binding_ident(&mut self, b: &BindingIdent) {
+        self.0.insert(b.id.sym.clone());
+    }
+    fn visit_fn_decl(&mut self, f: &FnDecl) {
+        self.0.insert(f.ident.sym.clone());
+        f.visit_children_with(self);
+    }
+    fn visit_fn_expr(&mut self, f: &FnExpr) {
+        if let Some(id) = &f.ident {
+            self.0.insert(id.sym.clone());
+        }
+        f.visit_children_with(self);
+    }
+    fn visit_class_decl(&mut self, c: &ClassDecl) {
+        self.0.insert(c.ident.sym.clone());
+        c.visit_children_with(self);
+    }
+    fn visit_import_default_specifier(&mut self, s: &ImportDefaultSpecifier) {
+        self.0.insert(s.local.sym.clone());
+    }
+    fn visit_import_named_specifier(&mut self, s: &ImportNamedSpecifier) {
+        self.0.insert(s.local.sym.clone());
+    }
+    fn visit_import_star_as_specifier(&mut self, s: &ImportStarAsSpecifier) {
+        self.0.insert(s.local.sym.clone());
+    }
+}
+
 /// The walk over the tree; `found` collects spans and messages.
 struct Walk {
-    runtime: Runtime,
+    profile: &'static Profile,
+    declared: BTreeSet<Atom>,
     found: Vec<(Span, String)>,
     fn_depth: usize,
 }
@@ -197,36 +223,61 @@ impl Walk {
     }
 
     fn unsupported(&mut self, span: Span, what: &str) {
-        self.flag(span, format!("{what} is not supported by CloudFront Functions ({})", self.runtime));
+        self.flag(span, format!("{what} is not supported by CloudFront Functions ({})", self.profile.runtime));
     }
 
-    fn only_in_js2(&mut self, span: Span, what: &str) {
-        if self.runtime == Runtime::Js1 {
-            self.flag(span, format!("{what} is not available in cloudfront-js-1.0 (it is in cloudfront-js-2.0)"));
+    /// Flags `what` unless the runtime has `feature`, naming the runtimes that do.
+    fn needs(&mut self, span: Span, what: &str, feature: fn(&Profile) -> bool) {
+        if !feature(self.profile) {
+            let message = format!("{what} is not available in {} (it is in {})", self.profile.runtime, Profile::runtimes_with(feature));
+            self.flag(span, message);
         }
     }
 
-    fn module_allowed(&mut self, span: Span, name: &str) {
-        if !modules(self.runtime).contains(&name) {
-            self.flag(
-                span,
-                format!(
-                    "module `{name}` is not available in {}; only {} can be loaded",
-                    self.runtime,
-                    modules(self.runtime).join(", ")
-                ),
-            );
+    fn module_allowed(&mut self, span: Span, name: &str, import: bool) {
+        if !self.profile.loads(name, import) {
+            let list = if import { self.profile.import } else { self.profile.require };
+            self.flag(span, format!("module `{name}` is not available in {}; only {} can be loaded", self.profile.runtime, list.join(", ")));
         }
     }
+
+    /// A name used as a value: fine when the file declares it or the runtime defines it.
+    fn free_identifier(&mut self, id: &Ident) {
+        let name = &*id.sym;
+        if self.declared.contains(&id.sym) || (name == "arguments" && self.fn_depth > 0) {
+            return;
+        }
+        let runtime = self.profile.runtime;
+        match Profile::global(name) {
+            Some(global) => match (self.profile.has(global), global.why) {
+                (Has::Yes, _) => {}
+                (_, Some(why)) => self.flag(id.span, why),
+                (Has::Refused, None) => self.flag(id.span, format!("`{name}` throws in {runtime}")),
+                (Has::No, None) => {
+                    let elsewhere = Profile::runtimes_with(|p| p.has(global) == Has::Yes);
+                    if elsewhere.is_empty() {
+                        self.flag(id.span, undefined(name, runtime));
+                    } else {
+                        self.flag(id.span, format!("`{name}` is not available in {runtime} (it is in {elsewhere})"));
+                    }
+                }
+            },
+            None => self.flag(id.span, undefined(name, runtime)),
+        }
+    }
+}
+
+fn undefined(name: &str, runtime: Runtime) -> String {
+    format!("`{name}` is not defined in {runtime}: using it throws ReferenceError, which CloudFront answers with a 503")
 }
 
 impl Visit for Walk {
     fn visit_module_decl(&mut self, d: &ModuleDecl) {
         match d {
             ModuleDecl::Import(i) => {
-                self.only_in_js2(i.span, "`import`");
-                if self.runtime == Runtime::Js2 {
-                    self.module_allowed(i.src.span, &i.src.value.to_string_lossy());
+                self.needs(i.span, "`import`", |p| p.syntax.import);
+                if self.profile.syntax.import {
+                    self.module_allowed(i.src.span, &i.src.value.to_string_lossy(), true);
                 }
             }
             other => self.unsupported(other.span(), "`export`"),
@@ -237,8 +288,8 @@ impl Visit for Walk {
     fn visit_var_decl(&mut self, v: &VarDecl) {
         match v.kind {
             VarDeclKind::Var => {}
-            VarDeclKind::Let => self.only_in_js2(v.span, "`let`"),
-            VarDeclKind::Const => self.only_in_js2(v.span, "`const`"),
+            VarDeclKind::Let => self.needs(v.span, "`let`", |p| p.syntax.block_bindings),
+            VarDeclKind::Const => self.needs(v.span, "`const`", |p| p.syntax.block_bindings),
         }
         v.visit_children_with(self);
     }
@@ -248,7 +299,7 @@ impl Visit for Walk {
             self.unsupported(f.span, "a generator function");
         }
         if f.is_async {
-            self.only_in_js2(f.span, "`async`");
+            self.needs(f.span, "`async`", |p| p.syntax.async_await);
         }
         for p in &f.params {
             if let Pat::Assign(a) = &p.pat {
@@ -261,24 +312,24 @@ impl Visit for Walk {
     }
 
     fn visit_fn_expr(&mut self, f: &FnExpr) {
-        if f.function.is_async && self.runtime == Runtime::Js2 {
-            self.flag(f.function.span, "an `async` closure is not supported by CloudFront Functions; make it a top-level `async function`");
+        if f.function.is_async && self.profile.syntax.async_await {
+            self.flag(f.function.span, ASYNC_CLOSURE);
         }
         f.visit_children_with(self);
     }
 
     fn visit_fn_decl(&mut self, f: &FnDecl) {
-        if f.function.is_async && self.fn_depth > 0 && self.runtime == Runtime::Js2 {
-            self.flag(f.function.span, "an `async` closure is not supported by CloudFront Functions; make it a top-level `async function`");
+        if f.function.is_async && self.fn_depth > 0 && self.profile.syntax.async_await {
+            self.flag(f.function.span, ASYNC_CLOSURE);
         }
         f.visit_children_with(self);
     }
 
     fn visit_arrow_expr(&mut self, a: &ArrowExpr) {
         if a.is_async {
-            self.only_in_js2(a.span, "`async`");
-            if self.runtime == Runtime::Js2 {
-                self.flag(a.span, "an `async` closure is not supported by CloudFront Functions; make it a top-level `async function`");
+            self.needs(a.span, "`async`", |p| p.syntax.async_await);
+            if self.profile.syntax.async_await {
+                self.flag(a.span, ASYNC_CLOSURE);
             }
         }
         if a.is_generator {
@@ -295,7 +346,7 @@ impl Visit for Walk {
     }
 
     fn visit_await_expr(&mut self, a: &AwaitExpr) {
-        self.only_in_js2(a.span, "`await`");
+        self.needs(a.span, "`await`", |p| p.syntax.async_await);
         if self.fn_depth == 0 {
             self.unsupported(a.span, "top-level `await`");
         }
@@ -332,11 +383,11 @@ impl Visit for Walk {
         match p {
             PropOrSpread::Spread(s) => self.unsupported(s.dot3_token, "spread (`...`)"),
             PropOrSpread::Prop(prop) => match &**prop {
-                Prop::Shorthand(i) if self.runtime == Runtime::Js1 => {
-                    self.flag(i.span, "a shorthand property is not ES 5.1 (cloudfront-js-1.0); write `name: name`")
+                Prop::Shorthand(i) if !self.profile.syntax.object_literal_extensions => {
+                    self.flag(i.span, format!("a shorthand property is not ES 5.1 ({}); write `name: name`", self.profile.runtime))
                 }
-                Prop::Method(m) if self.runtime == Runtime::Js1 => {
-                    self.flag(m.function.span, "a method shorthand is not ES 5.1 (cloudfront-js-1.0)")
+                Prop::Method(m) if !self.profile.syntax.object_literal_extensions => {
+                    self.flag(m.function.span, format!("a method shorthand is not ES 5.1 ({})", self.profile.runtime))
                 }
                 _ => {}
             },
@@ -346,8 +397,8 @@ impl Visit for Walk {
 
     fn visit_prop_name(&mut self, p: &PropName) {
         if let PropName::Computed(c) = p {
-            if self.runtime == Runtime::Js1 {
-                self.flag(c.span, "a computed property name is not ES 5.1 (cloudfront-js-1.0)");
+            if !self.profile.syntax.object_literal_extensions {
+                self.flag(c.span, format!("a computed property name is not ES 5.1 ({})", self.profile.runtime));
             }
         }
         p.visit_children_with(self);
@@ -407,24 +458,40 @@ impl Visit for Walk {
     }
 
     fn visit_ident(&mut self, id: &Ident) {
-        if let Some((_, message)) = FORBIDDEN_GLOBALS.iter().find(|(name, _)| *name == &*id.sym) {
-            self.flag(id.span, *message);
+        self.free_identifier(id);
+    }
+
+    // Names that are not references: labels, and the exported name of a named import.
+    fn visit_labeled_stmt(&mut self, l: &LabeledStmt) {
+        l.body.visit_with(self);
+    }
+    fn visit_break_stmt(&mut self, _: &BreakStmt) {}
+    fn visit_continue_stmt(&mut self, _: &ContinueStmt) {}
+    fn visit_import_named_specifier(&mut self, _: &ImportNamedSpecifier) {}
+
+    fn visit_unary_expr(&mut self, u: &UnaryExpr) {
+        // `typeof NAME` does not throw for a name that is not defined: feature tests stay legal.
+        if u.op == UnaryOp::TypeOf && matches!(&*u.arg, Expr::Ident(_)) {
+            return;
         }
-        if JS2_GLOBALS.contains(&&*id.sym) {
-            self.only_in_js2(id.span, &format!("`{}`", id.sym));
-        }
+        u.visit_children_with(self);
     }
 
     fn visit_member_expr(&mut self, m: &MemberExpr) {
         if let MemberProp::Ident(name) = &m.prop {
-            if JS1_METHODS.contains(&&*name.sym) && self.runtime == Runtime::Js2 {
-                self.flag(
-                    name.span,
-                    format!("`{}` (byte strings) is not available in cloudfront-js-2.0; use Buffer", name.sym),
-                );
-            }
-            if JS2_METHODS.contains(&&*name.sym) {
-                self.only_in_js2(name.span, &format!("`{}`", name.sym));
+            for method in METHODS.iter().filter(|method| method.name == &*name.sym) {
+                let applies = match method.owner {
+                    Owner::Static(object) => matches!(&*m.obj, Expr::Ident(o) if &*o.sym == object),
+                    Owner::StringPrototype => true,
+                };
+                if applies && self.profile.has_method(method) != Has::Yes {
+                    let elsewhere = Profile::runtimes_with(|p| p.has_method(method) == Has::Yes);
+                    let instead = method.instead.map(|i| format!("; use {i}")).unwrap_or_default();
+                    self.flag(
+                        name.span,
+                        format!("`{}` is not available in {} (it is in {elsewhere}){instead}", method.path(), self.profile.runtime),
+                    );
+                }
             }
         }
         m.visit_children_with(self);
@@ -446,7 +513,7 @@ impl Visit for Walk {
         if let Callee::Expr(e) = &c.callee {
             if matches!(&**e, Expr::Ident(i) if &*i.sym == "require") {
                 match c.args.first().map(|a| &*a.expr) {
-                    Some(Expr::Lit(Lit::Str(s))) => self.module_allowed(s.span, &s.value.to_string_lossy()),
+                    Some(Expr::Lit(Lit::Str(s))) => self.module_allowed(s.span, &s.value.to_string_lossy(), false),
                     _ => self.flag(c.span, "`require` takes a module name as a string literal"),
                 }
             }
@@ -540,11 +607,12 @@ mod tests {
 
     #[test]
     fn await_in_arguments_is_refused() {
-        let code = "async function handler(e) { return f(await g()); }";
+        let code = "function f(x) { return x; }\nasync function g() { return 1; }\nasync function handler(e) { return f(await g()); }";
         let m = messages(code, Runtime::Js2);
         assert_eq!(m.len(), 1, "{m:?}");
         assert!(m[0].contains("inside a call's arguments"), "{m:?}");
-        assert!(messages("async function handler(e) { var x = await g(); return f(x); }", Runtime::Js2).is_empty());
+        let awaited = "function f(x) { return x; }\nasync function g() { return 1; }\nasync function handler(e) { var x = await g(); return f(x); }";
+        assert!(messages(awaited, Runtime::Js2).is_empty(), "{:?}", messages(awaited, Runtime::Js2));
     }
 
     #[test]
@@ -558,6 +626,46 @@ mod tests {
             let m = messages(code, Runtime::Js2);
             assert!(m.iter().any(|m| m.contains("`async` closure")), "{code}: {m:?}");
         }
+    }
+
+    #[test]
+    fn a_name_the_runtime_does_not_define_is_flagged() {
+        let code = "function handler(e) { var m = new Map(); return e.request; }";
+        let m = messages(code, Runtime::Js2);
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(m[0].starts_with("1:35: `Map` is not defined in cloudfront-js-2.0"), "{m:?}");
+        let typo = messages("function handler(e) { return reqest; }", Runtime::Js1);
+        assert!(typo[0].contains("`reqest` is not defined in cloudfront-js-1.0"), "{typo:?}");
+        // Declared anywhere, a name is the file's own; `typeof` never throws; labels are not names.
+        let fine = "var Map = 1;\nfunction handler(e) { l: { if (typeof Set == 'undefined') break l; } return Map; }";
+        assert!(messages(fine, Runtime::Js2).is_empty(), "{:?}", messages(fine, Runtime::Js2));
+        let args = "function handler(e) { return arguments[0].request; }";
+        assert!(messages(args, Runtime::Js1).is_empty());
+    }
+
+    #[test]
+    fn promise_follows_the_runtime_pages() {
+        let basic = "function handler(e) { Promise.resolve(1); return e.request; }";
+        assert!(messages(basic, Runtime::Js1).is_empty(), "1.0 lists Promise with resolve");
+        let all = "function handler(e) { Promise.all([]); return e.request; }";
+        let m = messages(all, Runtime::Js1);
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(m[0].contains("`Promise.all` is not available in cloudfront-js-1.0 (it is in cloudfront-js-2.0)"), "{m:?}");
+        assert!(messages(all, Runtime::Js2).is_empty());
+    }
+
+    #[test]
+    fn a_parameter_named_process_is_the_files_own() {
+        let code = "function handler(process) { return process; }";
+        assert!(messages(code, Runtime::Js2).is_empty(), "{:?}", messages(code, Runtime::Js2));
+        let global = messages("function handler(e) { return process.env; }", Runtime::Js2);
+        assert_eq!(global, vec!["1:30: `process` is not available in CloudFront Functions"]);
+    }
+
+    #[test]
+    fn with_is_reported_once() {
+        let m = messages("function handler(e) { with (e) {} return e.request; }", Runtime::Js2);
+        assert_eq!(m, vec!["1:23: `with` is not supported by CloudFront Functions (cloudfront-js-2.0)"]);
     }
 
     #[test]

@@ -19,7 +19,7 @@ use crate::key::{self, Encoding, KeyArg, LoadOptions};
 use crate::output;
 use crate::policy;
 use crate::runtime;
-use crate::schema;
+use crate::policy::schema;
 use crate::token;
 
 #[derive(Parser, Debug)]

@@ -154,8 +154,7 @@ pub fn load_all(args: &[KeyArg], opts: LoadOptions) -> Result<Vec<Key>, KeyError
 pub fn load(arg: &KeyArg, opts: LoadOptions) -> Result<Key, KeyError> {
     let what = arg.describe();
     if let Some(id) = arg.id() {
-        let ok = id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
-        if !ok {
+        if !crate::policy::rules::is_key_id(id) {
             return Err(KeyError::BadId { what, id: id.to_string() });
         }
     }

@@ -17,5 +17,4 @@ pub mod output;
 pub mod plan;
 pub mod policy;
 pub mod runtime;
-pub mod schema;
 pub mod token;

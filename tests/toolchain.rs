@@ -43,7 +43,7 @@ mod schema {
         SCHEMA.get_or_init(|| {
             let mut schemas = boon::Schemas::new();
             let mut compiler = boon::Compiler::new();
-            compiler.add_resource("file:///cfjwt-policy.schema.json", cfjwt::schema::policy_schema()).unwrap();
+            compiler.add_resource("file:///cfjwt-policy.schema.json", cfjwt::policy::schema::policy_schema()).unwrap();
             // Compiling validates the schema against the draft 2020-12 meta-schema.
             let index = compiler.compile("file:///cfjwt-policy.schema.json", &mut schemas).expect("a valid schema");
             (schemas, index)
@@ -70,7 +70,7 @@ mod schema {
         let out = cfjwt().arg("schema").output().unwrap();
         assert!(out.status.success());
         let printed: Value = serde_json::from_slice(&out.stdout).unwrap();
-        assert_eq!(printed, cfjwt::schema::policy_schema());
+        assert_eq!(printed, cfjwt::policy::schema::policy_schema());
         assert_eq!(printed["$schema"], "https://json-schema.org/draft/2020-12/schema");
         assert!(printed["properties"]["claims"]["description"].as_str().unwrap().contains("Claim checks"));
     }
@@ -240,7 +240,7 @@ mod schema {
         let other_cookie = json!({"token": {"from": ["cookie:t", "query:jwt"], "handoff": {"cookie": "token"}}});
         assert!(gen_accepts(&other_cookie).is_err());
         assert!(schema_accepts(&other_cookie));
-        let docs = read(&repo("src/schema.rs"));
+        let docs = read(&repo("src/policy/schema.rs"));
         assert!(docs.contains("`30.0`") && docs.contains("token.handoff.cookie"));
     }
 

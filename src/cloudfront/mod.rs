@@ -1,5 +1,11 @@
-//! What cfjwt knows about CloudFront itself: the two JavaScript runtimes, the code-size limit and
-//! the marker comment that names a generated function's runtime.
+//! What cfjwt knows about CloudFront itself, in one place: the two JavaScript runtimes and what
+//! each offers (`profile`), the headers functions may not touch (`headers`), the limits, and the
+//! marker comment that names a generated function's runtime.
+
+pub mod headers;
+pub mod profile;
+
+pub use profile::{Binary, Has, Profile};
 
 use std::fmt;
 use std::str::FromStr;
@@ -62,6 +68,12 @@ pub const MAX_KVS_KEY_BYTES: usize = 512;
 
 /// The largest KeyValueStore value, in UTF-8 bytes (1 KB).
 pub const MAX_KVS_VALUE_BYTES: usize = 1024;
+
+/// The longest URI CloudFront accepts from a function, in characters (query string excluded).
+pub const MAX_URI_CHARS: usize = 8_192;
+
+/// The largest response body a function may make (40 KB).
+pub const MAX_BODY_BYTES: usize = 40 * 1024;
 
 #[cfg(test)]
 mod tests {

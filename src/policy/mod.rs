@@ -1,15 +1,18 @@
 //! The validated policy: what the generated function must decide, with every default filled in.
 //! `load` reads a policy file, `raw` is its serde shape, `validate` turns one into the other and
-//! is the only place that knows the defaults and the allowed ranges.
+//! is the only place that knows the defaults and the allowed ranges; `rules` holds the name and
+//! value rules that `validate` applies and `schema` prints as the policy's JSON Schema.
 
 mod raw;
+pub mod rules;
+pub mod schema;
 mod validate;
 
 use std::path::{Path, PathBuf};
 
 use crate::cloudfront::Runtime;
 
-pub use validate::{parse_pattern, validate, OBJECT_PROTOTYPE_NAMES};
+pub use validate::{parse_pattern, validate};
 
 /// Where the token may be found in a viewer request.
 #[derive(Clone, Debug, PartialEq, Eq)]

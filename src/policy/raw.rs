@@ -1,7 +1,7 @@
 //! The policy file exactly as written: serde types that refuse unknown fields and leave every
 //! field optional. Nothing here decides what a value means; `validate` does.
 //!
-//! The same types give the policy's JSON Schema (`cfjwt schema`, `src/schema.rs`): the doc
+//! The same types give the policy's JSON Schema (`cfjwt schema`, `src/policy/schema.rs`): the doc
 //! comments are its descriptions, and the `schemars` attributes say what `validate` accepts
 //! beyond the JSON types. `tests/toolchain.rs` checks that the schema and `gen` agree.
 
@@ -11,7 +11,7 @@ use serde::Deserialize;
 /// A field that holds either one string or a list of strings (`iss`, `aud`).
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(untagged)]
-#[schemars(schema_with = "crate::schema::one_or_many")]
+#[schemars(schema_with = "super::schema::one_or_many")]
 pub enum OneOrMany {
     One(String),
     Many(Vec<String>),
@@ -21,13 +21,13 @@ pub enum OneOrMany {
 /// the defaults are the safe choice.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(title = "cfjwt policy", transform = crate::schema::kvs_needs_runtime_2)]
+#[schemars(title = "cfjwt policy", transform = super::schema::store_needs_a_runtime_with_it)]
 pub struct RawPolicy {
     /// Lets editors find the policy's JSON Schema; ignored by cfjwt.
     #[serde(rename = "$schema")]
     pub schema: Option<String>,
     /// Which syntax and built-ins the output uses: `cloudfront-js-1.0` or `cloudfront-js-2.0`.
-    #[schemars(default, schema_with = "crate::schema::runtime", extend("default" = "cloudfront-js-2.0"))]
+    #[schemars(default, schema_with = "super::schema::runtime", extend("default" = "cloudfront-js-2.0"))]
     pub runtime: Option<String>,
     /// Where the function finds the HMAC secret. Absent: the secret(s) given to `gen` are
     /// embedded in the code.
@@ -38,7 +38,7 @@ pub struct RawPolicy {
     pub claims: Option<RawClaims>,
     /// URI patterns served without any token check: an exact path (`/favicon.ico`) or a prefix
     /// ending in `*` (`/public/*`).
-    #[schemars(default, schema_with = "crate::schema::uri_patterns", extend("default" = []))]
+    #[schemars(default, schema_with = "super::schema::uri_patterns", extend("default" = []))]
     pub public: Option<Vec<String>>,
     /// Let CORS preflights (`OPTIONS` with `origin` and `access-control-request-method`) through
     /// without a token.
@@ -62,11 +62,11 @@ pub struct RawKey {
 /// Where the token is found.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(transform = crate::schema::handoff_needs_sources)]
+#[schemars(transform = super::schema::handoff_needs_sources)]
 pub struct RawToken {
     /// Ordered sources, each `query:NAME`, `header:NAME` (lower case) or `cookie:NAME`; the first
     /// present one is the only one read.
-    #[schemars(default, schema_with = "crate::schema::token_sources", extend("default" = ["query:jwt"]))]
+    #[schemars(default, schema_with = "super::schema::token_sources", extend("default" = ["query:jwt"]))]
     pub from: Option<Vec<String>>,
     /// Remove the token from its source before the request goes on (keeps it out of the cache key
     /// and away from the origin).
@@ -83,10 +83,10 @@ pub struct RawToken {
 #[serde(deny_unknown_fields)]
 pub struct RawHandoff {
     /// The cookie to set: the NAME of a `cookie:NAME` source in `token.from`.
-    #[schemars(required, schema_with = "crate::schema::handoff_cookie")]
+    #[schemars(required, schema_with = "super::schema::handoff_cookie")]
     pub cookie: Option<String>,
     /// The cookie's `Path`: starts with `/`, without spaces, `;` or `,`.
-    #[schemars(default, schema_with = "crate::schema::cookie_path", extend("default" = "/"))]
+    #[schemars(default, schema_with = "super::schema::cookie_path", extend("default" = "/"))]
     pub path: Option<String>,
 }
 
@@ -95,13 +95,13 @@ pub struct RawHandoff {
 #[serde(deny_unknown_fields)]
 pub struct RawClaims {
     /// `required`, or `optional` (checked when present).
-    #[schemars(default, schema_with = "crate::schema::presence", extend("default" = "required"))]
+    #[schemars(default, schema_with = "super::schema::presence", extend("default" = "required"))]
     pub exp: Option<String>,
     /// `required`, or `optional` (checked when present).
-    #[schemars(default, schema_with = "crate::schema::presence", extend("default" = "optional"))]
+    #[schemars(default, schema_with = "super::schema::presence", extend("default" = "optional"))]
     pub nbf: Option<String>,
     /// Seconds of clock skew allowed on `exp`, `nbf` and `iat`; 0 to 300.
-    #[schemars(range(min = 0, max = super::validate::MAX_LEEWAY), extend("default" = 0))]
+    #[schemars(range(min = 0, max = super::rules::MAX_LEEWAY), extend("default" = 0))]
     pub leeway: Option<i64>,
     /// Seconds; when set, `iat` is required and may be at most this old.
     #[schemars(range(min = 1, max = i64::MAX))]
@@ -120,13 +120,13 @@ pub struct RawClaims {
 /// What a denied request gets: exactly one of `status` and `redirect`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(transform = crate::schema::exactly_one_deny)]
+#[schemars(transform = super::schema::exactly_one_deny)]
 pub struct RawDeny {
     /// 401 (with `www-authenticate: Bearer`), 403 or 404.
-    #[schemars(default, schema_with = "crate::schema::deny_status")]
+    #[schemars(default, schema_with = "super::schema::deny_status")]
     pub status: Option<i64>,
     /// A 302 to this URL: an absolute http(s) URL or a path starting with `/`, without spaces;
     /// `{uri}` becomes the URL-encoded request URI.
-    #[schemars(default, schema_with = "crate::schema::redirect")]
+    #[schemars(default, schema_with = "super::schema::redirect")]
     pub redirect: Option<String>,
 }

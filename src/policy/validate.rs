@@ -4,28 +4,9 @@
 use std::path::Path;
 
 use super::raw::{OneOrMany, RawClaims, RawDeny, RawHandoff, RawPolicy};
+use super::rules::{self, MAX_LEEWAY, OBJECT_PROTOTYPE_NAMES};
 use super::{Claims, Deny, Handoff, KeySource, Policy, PolicyError, Presence, Source, UriPattern};
-use crate::cloudfront::Runtime;
-
-/// The largest `claims.leeway` accepted, in seconds.
-pub const MAX_LEEWAY: i64 = 300;
-
-/// Names every JavaScript object already answers to: a token source with one of these names
-/// would find the inherited property when the request lacks it.
-pub const OBJECT_PROTOTYPE_NAMES: &[&str] = &[
-    "__proto__",
-    "__defineGetter__",
-    "__defineSetter__",
-    "__lookupGetter__",
-    "__lookupSetter__",
-    "constructor",
-    "hasOwnProperty",
-    "isPrototypeOf",
-    "propertyIsEnumerable",
-    "toLocaleString",
-    "toString",
-    "valueOf",
-];
+use crate::cloudfront::{Profile, Runtime, MAX_KVS_KEY_BYTES};
 
 /// A field that cannot be used: its JSON path and why.
 #[derive(Debug, PartialEq, Eq)]
@@ -181,14 +162,15 @@ pub fn validate(raw: RawPolicy) -> Result<Policy, FieldError> {
     let key = match raw.key.and_then(|k| k.kvs) {
         None => KeySource::Embedded,
         Some(name) => {
-            if runtime == Runtime::Js1 {
+            if !runtime.profile().key_value_store {
+                let with_store = Profile::runtimes_with(|p| p.key_value_store);
                 return err(
                     "key.kvs",
-                    "the KeyValueStore needs runtime cloudfront-js-2.0; set \"runtime\": \"cloudfront-js-2.0\" or embed the key",
+                    format!("the KeyValueStore needs runtime {with_store}; set \"runtime\": \"{with_store}\" or embed the key"),
                 );
             }
-            if name.is_empty() || name.len() > 512 {
-                return err("key.kvs", "a KeyValueStore key name must be 1 to 512 bytes long");
+            if !rules::is_store_key(&name) {
+                return err("key.kvs", format!("a KeyValueStore key name must be 1 to {MAX_KVS_KEY_BYTES} bytes long"));
             }
             KeySource::Store(name)
         }
@@ -269,7 +251,7 @@ fn validate_handoff(raw: RawHandoff, sources: &[Source]) -> Result<Handoff, Fiel
         return err("token.handoff", "a hand-off moves a query-string token into a cookie: add a `query:NAME` source to token.from");
     }
     let path = raw.path.unwrap_or_else(|| "/".to_string());
-    if !path.starts_with('/') || path.chars().any(|c| c.is_control() || c.is_whitespace() || c == ';' || c == ',') {
+    if !rules::is_cookie_path(&path) {
         return err("token.handoff.path", format!("`{path}` is not a cookie path; use a path starting with `/`, without spaces, `;` or `,`"));
     }
     Ok(Handoff { cookie, path })
@@ -337,8 +319,7 @@ fn validate_deny(raw: RawDeny) -> Result<Deny, FieldError> {
             _ => err("deny.status", format!("{s} is not allowed; use 401, 403 or 404")),
         },
         (None, Some(url)) => {
-            let ok_start = url.starts_with("https://") || url.starts_with("http://") || url.starts_with('/');
-            if !ok_start || url.chars().any(|c| c.is_control() || c.is_whitespace()) {
+            if !rules::is_redirect(&url) {
                 return err(
                     "deny.redirect",
                     "use an absolute http(s) URL or a path starting with `/`, without spaces",
@@ -360,19 +341,18 @@ fn parse_source(text: &str) -> Result<Source, String> {
     if OBJECT_PROTOTYPE_NAMES.contains(&name) {
         return Err(format!("`{name}` is a name every JavaScript object has; choose another name"));
     }
-    let is_token_char = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
     match kind {
         "query" => {
-            if name.chars().any(|c| c.is_control() || c.is_whitespace() || "&=#%+".contains(c)) {
+            if !rules::is_query_name(name) {
                 return Err(format!("`{name}` is not a valid query parameter name (no spaces, &, =, #, % or +)"));
             }
             Ok(Source::Query(name.into()))
         }
         "header" => {
-            if !name.chars().all(is_token_char) {
+            if !name.chars().all(rules::is_token_char) {
                 return Err(format!("`{name}` is not a valid header name"));
             }
-            if name.chars().any(|c| c.is_ascii_uppercase()) {
+            if !rules::is_header_name(name) {
                 return Err(format!(
                     "CloudFront gives header names in lower case; write `header:{}`",
                     name.to_ascii_lowercase()
@@ -381,7 +361,7 @@ fn parse_source(text: &str) -> Result<Source, String> {
             Ok(Source::Header(name.into()))
         }
         "cookie" => {
-            if !name.chars().all(is_token_char) {
+            if !rules::is_cookie_name(name) {
                 return Err(format!("`{name}` is not a valid cookie name"));
             }
             Ok(Source::Cookie(name.into()))
@@ -395,7 +375,7 @@ pub fn parse_pattern(text: &str) -> Result<UriPattern, String> {
     if !text.starts_with('/') {
         return Err(format!("`{text}` does not start with `/`"));
     }
-    if text.chars().any(|c| c.is_control() || c.is_whitespace()) {
+    if text.chars().any(rules::is_control_or_space) {
         return Err(format!("`{text}` contains spaces or control characters"));
     }
     match text.find('*') {

@@ -13,7 +13,8 @@ use rquickjs::promise::PromiseState;
 use rquickjs::{qjs, Context, Ctx, Function, JsLifetime, Module, Object, Promise, Value};
 
 use super::{validate, EngineError, Event, Options, TestResult, COMPUTE_BUDGET, TIME_LIMIT_MESSAGE};
-use crate::cloudfront::Runtime;
+use crate::cloudfront::profile::{Owner, METHODS};
+use crate::cloudfront::{Binary, Has, Profile};
 
 /// The prelude that installs CloudFront's built-ins (see the file's header).
 const PRELUDE: &str = include_str!("prelude.js");
@@ -24,8 +25,6 @@ const FUNCTION_FILE: &str = "function.js";
 /// The export added to a module so its `handler` can be read from outside.
 const HANDLER_EXPORT: &str = "__cfjwt_handler__";
 
-/// Modules a 2.0 function may import.
-const BUILTIN_MODULES: [&str; 3] = ["crypto", "querystring", "cloudfront"];
 
 /// Heap ceiling for one run. CloudFront allows a function 2 MB; QuickJS's own heap (built-ins,
 /// bytecode) does not compare byte for byte, so this only stops runaway allocation.
@@ -71,8 +70,8 @@ unsafe impl<'js> JsLifetime<'js> for ModuleTable<'js> {
     type Changed<'to> = ModuleTable<'to>;
 }
 
-/// Resolves and loads `crypto`, `querystring` and `cloudfront` for `import`; nothing else.
-struct BuiltinModules;
+/// Resolves and loads the modules the runtime profile lets `import` load; nothing else.
+struct BuiltinModules(&'static Profile);
 
 impl Resolver for BuiltinModules {
     fn resolve<'js>(
@@ -82,7 +81,7 @@ impl Resolver for BuiltinModules {
         name: &str,
         _attributes: Option<ImportAttributes<'js>>,
     ) -> rquickjs::Result<String> {
-        if BUILTIN_MODULES.contains(&name) {
+        if self.0.loads(name, true) {
             Ok(name.to_owned())
         } else {
             Err(rquickjs::Error::new_resolving_message(base, name, format!("Cannot find module \"{name}\"")))
@@ -165,8 +164,9 @@ pub(crate) fn run(code: &str, events: &[Event], opts: &Options) -> Result<Vec<Te
     let deadline = Rc::new(Deadline::default());
     let watcher = Rc::clone(&deadline);
     rt.set_interrupt_handler(Some(Box::new(move || watcher.interrupt())));
-    if opts.runtime == Runtime::Js2 {
-        rt.set_loader(BuiltinModules, BuiltinModules);
+    let profile = opts.runtime.profile();
+    if profile.syntax.import {
+        rt.set_loader(BuiltinModules(profile), BuiltinModules(profile));
     }
     let context = Context::full(&rt).map_err(engine_error)?;
     context.with(|ctx| {
@@ -208,7 +208,7 @@ impl<'a, 'js> Session<'a, 'js> {
     /// Compiles the function and runs its top-level code; gives the handler, or the failure
     /// every event will report. Code that does not compile is an [`EngineError`].
     fn load(&self, code: &str) -> Result<Result<Function<'js>, Failure>, EngineError> {
-        if self.opts.runtime == Runtime::Js2 {
+        if self.opts.runtime.profile().syntax.import {
             match self.compile_script(code) {
                 Ok(script) => self.load_script(script),
                 // Code with `import` declarations is a module; anything else that fails to
@@ -469,26 +469,33 @@ fn utilization(elapsed: Duration) -> u32 {
     share.ceil().clamp(0.0, 100.0) as u32
 }
 
-/// Evaluates the prelude and returns its control object.
+/// Evaluates the prelude and returns its control object. The prelude learns from `cfg` what the
+/// runtime profile says the runtime has: the globals it defines (every other one is removed), the
+/// methods only some runtimes have, the modules `require` and `import` load, and how it holds
+/// bytes.
 fn install_prelude<'js>(ctx: &Ctx<'js>, opts: &Options) -> Result<Object<'js>, EngineError> {
     let native = super::natives::install(ctx).map_err(engine_error)?;
-    let cfg = Object::new(ctx.clone()).map_err(engine_error)?;
-    let runtime = match opts.runtime {
-        Runtime::Js1 => 1,
-        Runtime::Js2 => 2,
-    };
-    let kvs_json = match &opts.kvs {
-        Some(kvs) => Some(serde_json::to_string(kvs).map_err(|e| EngineError::Engine(e.to_string()))?),
-        None => None,
-    };
-    let set = |k: &str, v: Value<'js>| cfg.set(k, v).map_err(engine_error);
-    set("runtime", Value::new_int(ctx.clone(), runtime))?;
-    set("nowMs", Value::new_float(ctx.clone(), opts.now_ms))?;
-    let kvs_value = match kvs_json {
-        Some(text) => rquickjs::String::from_str(ctx.clone(), &text).map_err(engine_error)?.into_value(),
-        None => Value::new_null(ctx.clone()),
-    };
-    set("kvsJson", kvs_value)?;
+    let profile = opts.runtime.profile();
+    let methods: Vec<serde_json::Value> = METHODS
+        .iter()
+        .map(|m| {
+            let owner = match m.owner {
+                Owner::Static(object) => object.to_owned(),
+                Owner::StringPrototype => "String.prototype".to_owned(),
+            };
+            serde_json::json!({ "owner": owner, "name": m.name, "has": profile.has_method(m) != Has::No })
+        })
+        .collect();
+    let config = serde_json::json!({
+        "nowMs": opts.now_ms,
+        "byteStrings": profile.binary == Binary::ByteStrings,
+        "globals": profile.defined_globals().collect::<Vec<_>>(),
+        "methods": methods,
+        "require": profile.require,
+        "import": profile.import,
+        "kvs": opts.kvs,
+    });
+    let cfg = ctx.json_parse(config.to_string()).map_err(engine_error)?;
     let prelude: Function = ctx.eval(PRELUDE).map_err(|e| prelude_error(ctx, e))?;
     prelude.call((native, cfg)).map_err(|e| prelude_error(ctx, e))
 }

@@ -1,7 +1,8 @@
 //! cfjwt: the CloudFront Functions built-ins, emulated on QuickJS. Evaluated once per engine,
 // before the user's code, as a function expression called with the Rust primitives (`native`) and
-// the run's configuration (`cfg`). It installs the runtime's globals, removes what CloudFront
-// lacks, and returns a control object the Rust side uses between events. Nothing here is
+// the run's configuration (`cfg`, which carries what the runtime profile in src/cloudfront/ says
+// the runtime has). It installs the runtime's globals, removes every global the profile does not
+// list, and returns a control object the Rust side uses between events. Nothing here is
 // reachable from user code except through the globals and modules CloudFront itself offers.
 //
 // Error texts follow njs (nginx's engine, which CloudFront Functions is built on), so that a
@@ -9,7 +10,8 @@
 (function (native, cfg) {
   'use strict';
 
-  var is2 = cfg.runtime === 2;
+  // Runtime 1.0 holds bytes in njs's byte strings; 2.0 in Buffers.
+  var byteStringMode = cfg.byteStrings;
   var g = globalThis;
 
   // Intrinsics captured before the globals CloudFront lacks are removed below.
@@ -81,7 +83,7 @@
 
   // Whether a string argument stands for its octets (a 1.0 byte string) rather than its UTF-8 text.
   function isByteString(s) {
-    return !is2 && byteStrings.has(s);
+    return byteStringMode && byteStrings.has(s);
   }
 
   // The octets njs would see for a string argument.
@@ -201,7 +203,7 @@
     return [nativeJsonParse(scanned[0], reviver)];
   }
 
-  var jsonParse = native.jsonParse(nativeJsonParse, byteStringJson, cfg.runtime);
+  var jsonParse = native.jsonParse(nativeJsonParse, byteStringJson, byteStringMode ? 1 : 2);
 
   // ---------------------------------------------------------------------------------------------
   // crypto: createHash / createHmac with md5, sha1, sha256; digests hashed in Rust.
@@ -259,7 +261,7 @@
       this._chunks = null;
       var out = nativeDigest(this._alg, this._key, chunks === null ? '' : chunks, encoding);
       if (encoding !== undefined) return out;
-      return is2 ? toBuffer(out) : bytesToByteString(out);
+      return byteStringMode ? bytesToByteString(out) : toBuffer(out);
     });
     return Digester;
   }
@@ -375,7 +377,9 @@
   // ---------------------------------------------------------------------------------------------
   // require: only the built-in modules CloudFront offers.
 
-  var requirable = { crypto: cryptoModule, querystring: querystringModule };
+  var builtinModules = { crypto: cryptoModule, querystring: querystringModule };
+  var requirable = {};
+  cfg.require.forEach(function (name) { requirable[name] = builtinModules[name]; });
   var requireFunction = function require(name) {
     if (typeof name === 'string' && hasOwn(requirable, name)) return requirable[name];
     throw new JsError('Cannot find module "' + JsString(name) + '"');
@@ -411,7 +415,7 @@
     return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
   }
 
-  if (is2) {
+  {
     Buffer = class Buffer extends JsUint8Array {
       static from(value, encodingOrOffset, length) {
         if (typeof value === 'string') {
@@ -601,7 +605,7 @@
   }
 
   // The cloudfront module: cf.kvs() over the --kvs file.
-  var kvsData = cfg.kvsJson === null ? null : JsJSON.parse(cfg.kvsJson);
+  var kvsData = cfg.kvs;
   var KVS_FORMATS = { string: true, json: true, bytes: true };
 
   function kvsUnavailable() {
@@ -712,41 +716,42 @@
   // ---------------------------------------------------------------------------------------------
   // Install the globals, remove what CloudFront lacks.
 
-  // Globals QuickJS has but njs 0.7 lacks and the CloudFront runtime pages do not list (timers
-  // and high-resolution clocks among them).
-  [
-    'Map', 'Set', 'WeakMap', 'WeakSet', 'WeakRef', 'FinalizationRegistry', 'Proxy', 'Reflect',
-    'BigInt', 'BigInt64Array', 'BigUint64Array', 'Intl', 'Iterator', 'SharedArrayBuffer', 'Atomics',
-    'queueMicrotask', 'performance', 'navigator', 'structuredClone', 'escape', 'unescape',
-    'setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'clearImmediate',
-    'process', 'print', 'gc', 'os', 'std', 'scriptArgs', 'Buffer', 'atob', 'btoa', 'TextEncoder',
-    'TextDecoder', 'crypto', 'SuppressedError', 'DisposableStack', 'AsyncDisposableStack',
-    'Float16Array', 'DOMException',
-  ].forEach(function (name) {
-    delete g[name];
-  });
+  // njs's error for running out of memory, which runtime 1.0 lists among its error types.
+  var MemoryError = class MemoryError extends JsError {};
+  define(MemoryError.prototype, 'name', 'MemoryError');
 
-  define(g, 'console', consoleObject);
-  define(g, 'Date', FrozenDate);
-  define(g, 'eval', noEval);
-  define(g, 'Function', NoFunction);
-  define(g, 'require', requireFunction);
+  // The CloudFront globals made here; every other global the profile lists is QuickJS's own.
+  var provided = {
+    console: consoleObject, Date: FrozenDate, eval: noEval, Function: NoFunction, require: requireFunction,
+    Buffer: Buffer, TextEncoder: TextEncoder, TextDecoder: TextDecoder, atob: atob, btoa: btoa,
+    MemoryError: MemoryError,
+  };
+  var listed = {};
+  cfg.globals.forEach(function (name) { listed[name] = true; });
+  // Everything the profile does not list goes, whatever this version of QuickJS adds.
+  JsObject.getOwnPropertyNames(g).forEach(function (name) {
+    var d = JsObject.getOwnPropertyDescriptor(g, name);
+    if (listed[name] !== true && d.configurable) delete g[name];
+  });
+  cfg.globals.forEach(function (name) {
+    if (hasOwn(provided, name)) define(g, name, provided[name]);
+    else if (!hasOwn(g, name)) throw new JsError('the runtime profile lists `' + name + '`, which the engine lacks');
+  });
   define(JsJSON, 'parse', jsonParse);
 
-  if (is2) {
-    define(g, 'Buffer', Buffer);
-    define(g, 'TextEncoder', TextEncoder);
-    define(g, 'TextDecoder', TextDecoder);
-    define(g, 'atob', atob);
-    define(g, 'btoa', btoa);
-  } else {
-    define(JsString, 'bytesFrom', bytesFrom);
-    JsObject.keys(byteStringMethods).forEach(function (name) {
-      define(JsString.prototype, name, byteStringMethods[name]);
-    });
-    // replaceAll arrived with runtime 2.0.
-    delete JsString.prototype.replaceAll;
-  }
+  // Methods only some runtimes have: the byte-string methods are made here, the others are
+  // QuickJS's own; where the profile says a runtime lacks one, it goes.
+  var ownersOf = { String: JsString, 'String.prototype': JsString.prototype, Promise: JsPromise, Symbol: Symbol };
+  var methodsMade = { 'String.bytesFrom': bytesFrom };
+  JsObject.keys(byteStringMethods).forEach(function (name) { methodsMade['String.prototype.' + name] = byteStringMethods[name]; });
+  cfg.methods.forEach(function (m) {
+    var owner = ownersOf[m.owner], path = m.owner + '.' + m.name;
+    if (!m.has) delete owner[m.name];
+    else if (hasOwn(methodsMade, path)) define(owner, m.name, methodsMade[path]);
+    else if (typeof owner[m.name] !== 'function') throw new JsError('the runtime profile lists `' + path + '`, which the engine lacks');
+  });
+  // With byte strings, `toString(encoding)` also encodes a string's bytes, as in njs.
+  if (byteStringMode) define(JsString.prototype, 'toString', byteStringMethods.toString);
 
   // ---------------------------------------------------------------------------------------------
   // The control object for the Rust side.
@@ -765,7 +770,11 @@
   }
 
   return {
-    modules: is2 ? { crypto: cryptoModule, querystring: querystringModule, cloudfront: cloudfrontModule } : {},
+    modules: (function () {
+      var all = { crypto: cryptoModule, querystring: querystringModule, cloudfront: cloudfrontModule }, out = {};
+      cfg.import.forEach(function (name) { out[name] = all[name]; });
+      return out;
+    })(),
     beginEvent: function (ms) {
       nowMs = ms;
       logs = [];

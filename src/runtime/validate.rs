@@ -8,67 +8,15 @@
 //! integer, header names in lower case, `body` as a string or `{data, encoding}` with encoding
 //! `text` or `base64`, values as `{value}` objects with an optional `multiValue` array), and
 //! "Restrictions on all edge functions" (the disallowed and read-only header lists, and URIs under
-//! 8,192 characters). The response body limit is from "Quotas on CloudFront Functions".
+//! 8,192 characters). The response body limit is from "Quotas on CloudFront Functions". The
+//! header lists and limits are in `crate::cloudfront`.
 
 use serde_json::{Map, Value};
 
 use super::event::EventType;
 
-/// Headers a function may not add or change (AWS: "Disallowed headers"). A trailing `*` matches
-/// any suffix.
-const DISALLOWED_HEADERS: &[&str] = &[
-    "connection",
-    "expect",
-    "keep-alive",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "proxy-connection",
-    "trailer",
-    "upgrade",
-    "x-accel-buffering",
-    "x-accel-charset",
-    "x-accel-limit-rate",
-    "x-accel-redirect",
-    "x-amz-cf-*",
-    "x-amzn-auth",
-    "x-amzn-cf-billing",
-    "x-amzn-cf-id",
-    "x-amzn-cf-xff",
-    "x-amzn-errortype",
-    "x-amzn-fle-profile",
-    "x-amzn-header-count",
-    "x-amzn-header-order",
-    "x-amzn-lambda-integration-tag",
-    "x-amzn-requestid",
-    "x-cache",
-    "x-edge-*",
-    "x-forwarded-proto",
-    "x-real-ip",
-];
-
-/// Headers a viewer-request function may read but not add, change or remove.
-const READ_ONLY_REQUEST_HEADERS: &[&str] = &["content-length", "host", "transfer-encoding", "via"];
-
-/// Headers a viewer-response function may read but not add or change; a response a
-/// viewer-request function makes has no original, so it may not set them at all.
-const READ_ONLY_RESPONSE_HEADERS: &[&str] = &["warning", "via"];
-
-/// Longest URI CloudFront accepts from a function (characters, query string excluded here).
-const MAX_URI_CHARS: usize = 8_192;
-
-/// Largest response body a function may generate (40 KB).
-const MAX_BODY_BYTES: usize = 40 * 1024;
-
-fn matches(name: &str, pattern: &str) -> bool {
-    match pattern.strip_suffix('*') {
-        Some(prefix) => name.starts_with(prefix),
-        None => name == pattern,
-    }
-}
-
-fn is_disallowed(name: &str) -> bool {
-    DISALLOWED_HEADERS.iter().any(|p| matches(name, p))
-}
+use crate::cloudfront::headers::{self, READ_ONLY_IN_REQUEST, READ_ONLY_IN_RESPONSE};
+use crate::cloudfront::{MAX_BODY_BYTES, MAX_URI_CHARS};
 
 /// A validation failure, worded for FunctionErrorMessage.
 fn fail(detail: impl std::fmt::Display) -> String {
@@ -124,7 +72,7 @@ fn check_headers(out: Option<&Value>, original: Option<&Value>, what: &str, read
         if name.chars().any(|c| c.is_ascii_uppercase()) {
             return Err(fail(format!("header name \"{name}\" in `{what}` is not lower case")));
         }
-        if is_disallowed(name) && out_map.get(name) != in_map.get(name) {
+        if headers::is_disallowed(name) && out_map.get(name) != in_map.get(name) {
             return Err(fail(format!("the function added the disallowed header \"{name}\"")));
         }
     }
@@ -154,7 +102,7 @@ fn check_request(out: &Map<String, Value>, original: &Value) -> Result<(), Strin
     }
     check_entries(out.get("querystring"), "querystring", false)?;
     check_entries(out.get("cookies"), "cookies", false)?;
-    check_headers(out.get("headers"), original.get("headers"), "headers", READ_ONLY_REQUEST_HEADERS)
+    check_headers(out.get("headers"), original.get("headers"), "headers", READ_ONLY_IN_REQUEST)
 }
 
 fn check_response(out: &Map<String, Value>, original: Option<&Value>) -> Result<(), String> {
@@ -171,7 +119,7 @@ fn check_response(out: &Map<String, Value>, original: Option<&Value>) -> Result<
     check_entries(out.get("cookies"), "cookies", true)?;
     // A response made by a viewer-request function has no original headers to keep.
     let original_headers = original.and_then(|r| r.get("headers"));
-    check_headers(out.get("headers"), original_headers, "headers", READ_ONLY_RESPONSE_HEADERS)?;
+    check_headers(out.get("headers"), original_headers, "headers", READ_ONLY_IN_RESPONSE)?;
     match out.get("body") {
         None | Some(Value::Null) => Ok(()),
         Some(Value::String(text)) => check_body_size(text.len()),

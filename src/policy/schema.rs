@@ -18,25 +18,15 @@
 use schemars::{json_schema, Schema, SchemaGenerator};
 use serde_json::{json, Value};
 
+use super::rules::{self, COOKIE_NAME, HEADER_NAME, OBJECT_PROTOTYPE_NAMES};
 use crate::cloudfront::Runtime;
-use crate::policy::OBJECT_PROTOTYPE_NAMES;
-
-/// Characters `validate` refuses in names, URI patterns and redirects: Unicode control
-/// characters (`char::is_control`) and white space (`char::is_whitespace`), as a regex class body
-/// that both ECMA-262 (editors) and Rust's `regex` understand.
-const CONTROL_OR_SPACE: &str = r"\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
-
-/// HTTP token characters (RFC 9110), less upper case: header names as CloudFront gives them.
-const HEADER_NAME: &str = r"[a-z0-9!#$%&'*+.^_`|~-]+";
-
-/// HTTP token characters: cookie names.
-const COOKIE_NAME: &str = r"[A-Za-z0-9!#$%&'*+.^_`|~-]+";
 
 /// The policy's JSON Schema as a JSON value.
 pub fn policy_schema() -> Value {
-    // The raw policy type is private to `policy`; its one public use, `validate`'s argument,
-    // names it here without widening its visibility.
-    schema_of_argument(crate::policy::validate).to_value()
+    let settings = schemars::generate::SchemaSettings::draft2020_12()
+        .for_deserialize()
+        .with_transform(schemars::transform::RecursiveTransform(drop_null_default));
+    settings.into_generator().into_root_schema_for::<super::raw::RawPolicy>().to_value()
 }
 
 /// The policy's JSON Schema as pretty-printed JSON text with a final newline.
@@ -44,13 +34,6 @@ pub fn policy_schema_text() -> String {
     let mut text = serde_json::to_string_pretty(&policy_schema()).expect("a schema serialises");
     text.push('\n');
     text
-}
-
-fn schema_of_argument<T: schemars::JsonSchema, R>(_f: fn(T) -> R) -> Schema {
-    let settings = schemars::generate::SchemaSettings::draft2020_12()
-        .for_deserialize()
-        .with_transform(schemars::transform::RecursiveTransform(drop_null_default));
-    settings.into_generator().into_root_schema_for::<T>()
 }
 
 /// `#[schemars(default)]` marks the fields with a `schema_with` optional (as their `Option` type
@@ -62,11 +45,13 @@ fn drop_null_default(schema: &mut Schema) {
     }
 }
 
-/// The policy: the KeyValueStore (`key.kvs`) needs runtime `cloudfront-js-2.0`.
-pub fn kvs_needs_runtime_2(schema: &mut Schema) {
+/// The policy: the KeyValueStore (`key.kvs`) needs a runtime that has it (the profile's).
+pub fn store_needs_a_runtime_with_it(schema: &mut Schema) {
+    let without: Vec<&str> = Runtime::ALL.iter().map(|r| r.profile()).filter(|p| !p.key_value_store).map(|p| p.runtime.name()).collect();
+    debug_assert!(Runtime::default().profile().key_value_store, "a policy without `runtime` may read the store");
     schema.insert(
         "if".into(),
-        json!({ "required": ["runtime"], "properties": { "runtime": { "const": Runtime::Js1.name() } } }),
+        json!({ "required": ["runtime"], "properties": { "runtime": { "enum": without } } }),
     );
     schema.insert(
         "then".into(),
@@ -92,7 +77,7 @@ pub fn presence(_: &mut SchemaGenerator) -> Schema {
 
 /// `token.from`: a non-empty list of distinct `query:NAME`, `header:NAME` or `cookie:NAME`.
 pub fn token_sources(_: &mut SchemaGenerator) -> Schema {
-    let query_name = format!("[^{CONTROL_OR_SPACE}&=#%+]+");
+    let query_name = rules::query_name_pattern();
     let source = format!("^(?:query:{query_name}|header:{HEADER_NAME}|cookie:{COOKIE_NAME})$");
     let inherited = format!("^(?:query|header|cookie):(?:{})$", OBJECT_PROTOTYPE_NAMES.join("|"));
     json_schema!({
@@ -116,7 +101,7 @@ pub fn uri_patterns(_: &mut SchemaGenerator) -> Schema {
         "items": {
             "type": "string",
             "description": "An exact path (`/favicon.ico`) or a prefix ending in `*` (`/public/*`); no spaces.",
-            "pattern": format!("^/[^*{CONTROL_OR_SPACE}]*\\*?$"),
+            "pattern": rules::uri_pattern_pattern(),
         },
     })
 }
@@ -132,7 +117,7 @@ pub fn handoff_cookie(_: &mut SchemaGenerator) -> Schema {
 
 /// `token.handoff.path`: the cookie's `Path` attribute.
 pub fn cookie_path(_: &mut SchemaGenerator) -> Schema {
-    json_schema!({ "type": ["string", "null"], "pattern": format!("^/[^{CONTROL_OR_SPACE};,]*$") })
+    json_schema!({ "type": ["string", "null"], "pattern": rules::cookie_path_pattern() })
 }
 
 /// `token`: a hand-off needs a `query:` source to take the token from and a `cookie:` source to
@@ -175,7 +160,7 @@ pub fn deny_status(_: &mut SchemaGenerator) -> Schema {
 pub fn redirect(_: &mut SchemaGenerator) -> Schema {
     json_schema!({
         "type": ["string", "null"],
-        "pattern": format!("^(?:https?://|/)[^{CONTROL_OR_SPACE}]*$"),
+        "pattern": rules::redirect_pattern(),
     })
 }
 
