@@ -4,18 +4,16 @@
 use crate::cloudfront::{MAX_CODE_BYTES, WARN_CODE_BYTES};
 use crate::emit::{self, Style};
 use crate::key::Key;
-use crate::plan::Plan;
-use crate::policy::{KeySource, Policy};
+use crate::plan::{Plan, PlanError};
+use crate::policy::Policy;
 
 /// Why no function was generated.
 #[derive(Debug, thiserror::Error)]
 pub enum GenError {
     #[error("the function would be {bytes} bytes, {over} over CloudFront's {MAX_CODE_BYTES}-byte limit; shorten the policy's lists")]
     TooLarge { bytes: usize, over: usize },
-    #[error("the policy reads the key from the KeyValueStore (`key.kvs`), so no key may be embedded; drop --key-file/--key-env")]
-    KeysWithStore,
-    #[error("no key given: pass --key-file [KID=]PATH or --key-env [KID=]VAR, or read the key from the KeyValueStore with \"key\": {{\"kvs\": NAME}}")]
-    NoKey,
+    #[error(transparent)]
+    Plan(#[from] PlanError),
 }
 
 /// A generated function.
@@ -56,12 +54,7 @@ fn group_thousands(n: usize) -> String {
 
 /// Generates the function for a policy and its keys (none when the key is in the KeyValueStore).
 pub fn generate(policy: &Policy, keys: Vec<Key>, style: Style) -> Result<Generated, GenError> {
-    match (&policy.key, keys.is_empty()) {
-        (KeySource::Store(_), false) => return Err(GenError::KeysWithStore),
-        (KeySource::Embedded, true) => return Err(GenError::NoKey),
-        _ => {}
-    }
-    let plan = Plan::new(policy, keys);
+    let plan = Plan::new(policy, keys)?;
     let code = emit::emit(&plan, style);
     let generated = Generated { code };
     if generated.bytes() > MAX_CODE_BYTES {

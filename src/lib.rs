@@ -16,5 +16,6 @@ pub mod key;
 pub mod output;
 pub mod plan;
 pub mod policy;
+pub mod request;
 pub mod runtime;
 pub mod token;

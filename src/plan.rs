@@ -1,18 +1,127 @@
-//! The ordered plan: which checks the generated function runs, in which order, with which values.
-//! Built from a validated policy and the keys; the emitter turns each step into JavaScript and
+//! The ordered plan: which checks the generated function runs, in which order, with which values,
+//! and everything else the emitter needs (the top-level constants, how the token is taken, which
+//! signature check, whether the header was decoded, the deny response). Built from a validated
+//! policy and the keys; the emitter maps each step to its fragment of `templates/steps.js` and
 //! knows nothing about policies. Features the policy does not use produce no step.
+//!
+//! # Adding a check
+//!
+//! A new claim rule touches three places: the policy (its field, in `policy/raw.rs` and
+//! `policy/validate.rs`), this file (the step that carries its values, pushed in [`Plan::new`] at
+//! its place in the order, and a test of that order below), and one fragment in
+//! `templates/steps.js` that the emitter maps the step to. A rule of the form "the claim equals
+//! one of these values" or "the claim, a string or a list of strings, contains one of them" needs
+//! no new step or fragment: push a [`Step::Claim`]. A list of several values is a
+//! [`Constant`] (built once, at the top level) that the step names.
 
 use crate::cloudfront::Runtime;
 use crate::key::Key;
-use crate::policy::{Deny, Handoff, KeySource, Policy, Presence, Source, UriPattern};
+use crate::policy::{Deny, Handoff, KeySource, Policy, Presence};
+use crate::request::{Source, UriPattern};
 
-/// Where the signing secret comes from at run time.
+/// Why a policy cannot make a function.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PlanError {
+    #[error("the policy reads the key from the KeyValueStore (`key.kvs`), so no key may be embedded; drop --key-file/--key-env")]
+    KeysWithStore,
+    #[error("no key given: pass --key-file [KID=]PATH or --key-env [KID=]VAR, or read the key from the KeyValueStore with \"key\": {{\"kvs\": NAME}}")]
+    NoKey,
+}
+
+/// A value built once, at the top level of the function, and named by the steps that use it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Keys {
-    /// Embedded in the code. `use_kid`: some key has an id, so a token's `kid` picks its key.
-    Embedded { keys: Vec<Key>, use_kid: bool },
-    /// Read from the KeyValueStore: the key named `name`, or `name:KID` for a token with a kid.
-    Store { name: String },
+pub struct Constant {
+    /// The top-level name (`ISSUERS`).
+    pub name: &'static str,
+    pub values: Vec<String>,
+}
+
+/// The values a claim is compared with: one, written where it is compared, or a list constant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Values {
+    One(String),
+    /// The index of a [`Constant`] in [`Plan::constants`].
+    List(usize),
+}
+
+/// How a claim is compared with its values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClaimTest {
+    /// The claim equals one of the values (`iss`).
+    Equals,
+    /// The claim, a string or a list of strings, contains one of the values (`aud`).
+    Contains,
+}
+
+/// One claim rule: `claim` passes `test` against `values`; a missing claim denies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClaimRule {
+    pub claim: String,
+    pub test: ClaimTest,
+    pub values: Values,
+}
+
+/// How one source's value is taken and checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TakeForm {
+    /// The only source, bare: its value is taken as it is and checked after
+    /// ([`AfterTake::CheckMalformed`]).
+    Bare,
+    /// `Authorization`: the token after `Bearer`, checked by `bearer()`.
+    Bearer,
+    /// A bare source among several, two or more of them besides `Authorization`: checked as it
+    /// is taken, by `checked()`.
+    Checked,
+    /// The one bare source of a chain with `Authorization`: checked in place, denied on the spot.
+    InPlace,
+}
+
+/// What a chain does once a value passes: remove it from its source (`strip`), and remember that
+/// it came from the query string for the hand-off (`moved`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Removal {
+    pub strip: bool,
+    pub moved: bool,
+}
+
+/// One source of the chain, in the order it is tried.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Take {
+    pub source: Source,
+    pub form: TakeForm,
+    /// Done as the value is taken (chains only).
+    pub removal: Removal,
+}
+
+/// The check after the chain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AfterTake {
+    /// A bare value taken as it is: three base64url segments, one value (no `multiValue`).
+    CheckMalformed,
+    /// The value was checked as it was taken: present, one value.
+    CheckTaken,
+}
+
+/// Taking the token: the first present source is the only one read (rules 2, 3 and 10).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenTake {
+    pub chain: Vec<Take>,
+    pub after: AfterTake,
+    /// The one source of a single-source policy with `strip`: removed once the check passes.
+    pub strip: Option<Source>,
+}
+
+/// How the signature is checked (rule 4).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SignatureCheck {
+    /// One embedded key, no key ids.
+    One,
+    /// Several embedded keys, none with an id: any may have signed.
+    Any,
+    /// Embedded keys with ids: the header's `kid` picks the key (every key without `kid`).
+    ByKid,
+    /// The secret read from the KeyValueStore under `name`, or `prefix` + the token's `kid`.
+    Store { name: String, prefix: String },
 }
 
 /// One step of the generated function, in the order it runs.
@@ -22,82 +131,111 @@ pub enum Step {
     Public(Vec<UriPattern>),
     /// Let CORS preflights through without a token (rule 1).
     Preflight,
-    /// Take the token from the first present source; deny when none is, or it has several
-    /// values; remove it from the request when `strip` (rules 2 and 10).
-    /// With `handoff`, a token from a query parameter is always removed and remembered as such.
-    TakeToken { sources: Vec<Source>, strip: bool, handoff: bool },
-    /// Three base64url segments, the signature 43 characters: checked with the token (rule 3).
-    /// Decode the header before the signature: needed when the header picks the key (`kid`).
-    DecodeHeaderFirst,
-    /// HMAC-SHA256 under the configured key(s), compared in constant time (rule 4).
-    Signature(Keys),
-    /// `alg` is `HS256`, no `crit` (rule 5).
-    Header,
+    /// Take and check the token.
+    TakeToken(TokenTake),
+    /// Decode the header before the signature: it picks the key (`kid`).
+    DecodeHeader,
+    Signature(SignatureCheck),
+    /// `alg` is `HS256`, no `crit` (rule 5); `decoded`: by [`Step::DecodeHeader`], else the
+    /// standard header is recognised by its text and any other decoded here.
+    Header { decoded: bool },
+    /// The clock, read once the signature and header are known good.
+    ReadClock,
     /// The payload is a JSON object (rule 6). `object_check_implied`: a later step requires a
     /// claim to be present, which no array, string, number, boolean or null payload can satisfy,
     /// so decoding is enough.
     Payload { object_check_implied: bool },
     /// `exp`: a number, `now < exp + leeway` (rule 7).
-    Exp { presence: Presence, leeway: u32 },
+    Exp { required: bool, leeway: u32 },
     /// `nbf`: a number, `now >= nbf - leeway` (rule 7).
-    Nbf { presence: Presence, leeway: u32 },
+    Nbf { required: bool, leeway: u32 },
     /// `iat`, when present, is a number (rule 7; without `max_age`).
     IatType,
-    /// `iat`: present, a number, `now - iat <= max_age + leeway`, `iat <= now + leeway` (rule 7).
-    MaxAge { max_age: u64, leeway: u32 },
-    /// `iss` equals one of these (rule 8).
-    Iss(Vec<String>),
-    /// `aud`, a string or a list of strings, contains one of these (rule 8).
-    Aud(Vec<String>),
+    /// `iat`: present, a number, `now - iat <= oldest` (`max_age + leeway`), `iat <= now + leeway`.
+    MaxAge { oldest: u64, leeway: u32 },
+    /// A claim compared with values (rule 8: `iss`, `aud`).
+    Claim(ClaimRule),
     /// The claim of this name lists URI patterns; the request URI must match one and be free of
     /// dot segments and encoded separators (rule 9).
     Scope(String),
-    /// A valid token that came from the query string of a GET or HEAD: answer with a 302 to the
-    /// same URL without it, setting the cookie (the cookie hand-off).
-    Handoff(Handoff),
+    /// A valid token that came from the query string of a GET or HEAD: a 302 to the same URL
+    /// without it, setting the cookie `cookie` with `attributes`.
+    Handoff { cookie: String, attributes: String },
 }
 
-/// The whole function: runtime, steps, and the answer to a denied request.
+/// A part of a redirect's `Location`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LocationPart {
+    Text(String),
+    /// The request URI, URL-encoded.
+    EncodedUri,
+}
+
+/// What a denied request gets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DenyResponse {
+    /// A 401 with `www-authenticate: Bearer`.
+    Unauthorized,
+    /// Another status, bare.
+    Status { code: u16, description: &'static str },
+    /// A 302 to this location.
+    Redirect(Vec<LocationPart>),
+}
+
+impl DenyResponse {
+    /// Whether the response depends on the request (so it cannot be built once).
+    pub fn per_request(&self) -> bool {
+        matches!(self, DenyResponse::Redirect(parts) if parts.contains(&LocationPart::EncodedUri))
+    }
+}
+
+/// The whole function.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Plan {
     pub runtime: Runtime,
+    /// The handler awaits (it reads the KeyValueStore).
+    pub async_handler: bool,
+    /// The embedded keys, in the order given (none with the KeyValueStore).
+    pub keys: Vec<Key>,
+    /// Lists built once at the top level, in this order.
+    pub constants: Vec<Constant>,
     pub steps: Vec<Step>,
-    pub deny: Deny,
+    pub deny: DenyResponse,
 }
 
 impl Plan {
     /// Orders the checks for a policy. Cheap structural checks come first; no cryptography runs
     /// for a request without a well-formed token; claims are read only after the signature and
     /// header are known good.
-    pub fn new(policy: &Policy, keys: Vec<Key>) -> Plan {
+    pub fn new(policy: &Policy, keys: Vec<Key>) -> Result<Plan, PlanError> {
+        match (&policy.key, keys.is_empty()) {
+            (KeySource::Store(_), false) => return Err(PlanError::KeysWithStore),
+            (KeySource::Embedded, true) => return Err(PlanError::NoKey),
+            _ => {}
+        }
         let mut steps = Vec::new();
+        let mut constants = Vec::new();
         if !policy.public.is_empty() {
             steps.push(Step::Public(policy.public.clone()));
         }
         if policy.preflight {
             steps.push(Step::Preflight);
         }
-        steps.push(Step::TakeToken {
-            sources: policy.sources.clone(),
-            strip: policy.strip,
-            handoff: policy.handoff.is_some(),
-        });
-        let keys = match &policy.key {
-            KeySource::Embedded => {
-                let use_kid = keys.iter().any(|k| k.id.is_some());
-                Keys::Embedded { keys, use_kid }
-            }
-            KeySource::Store(name) => Keys::Store { name: name.clone() },
+        steps.push(Step::TakeToken(take_token(&policy.sources, policy.strip, policy.handoff.is_some())));
+        let signature = match &policy.key {
+            KeySource::Store(name) => SignatureCheck::Store { name: name.clone(), prefix: format!("{name}:") },
+            KeySource::Embedded if keys.iter().any(|k| k.id.is_some()) => SignatureCheck::ByKid,
+            KeySource::Embedded if keys.len() == 1 => SignatureCheck::One,
+            KeySource::Embedded => SignatureCheck::Any,
         };
-        let header_picks_key = match &keys {
-            Keys::Embedded { use_kid, .. } => *use_kid,
-            Keys::Store { .. } => true,
-        };
+        let header_picks_key = matches!(signature, SignatureCheck::ByKid | SignatureCheck::Store { .. });
+        let async_handler = matches!(signature, SignatureCheck::Store { .. });
         if header_picks_key {
-            steps.push(Step::DecodeHeaderFirst);
+            steps.push(Step::DecodeHeader);
         }
-        steps.push(Step::Signature(keys));
-        steps.push(Step::Header);
+        steps.push(Step::Signature(signature));
+        steps.push(Step::Header { decoded: header_picks_key });
+        steps.push(Step::ReadClock);
         let c = &policy.claims;
         let claim_required = c.exp == Presence::Required
             || c.nbf == Presence::Required
@@ -106,24 +244,197 @@ impl Plan {
             || !c.aud.is_empty()
             || c.scope.is_some();
         steps.push(Step::Payload { object_check_implied: claim_required });
-        steps.push(Step::Exp { presence: c.exp, leeway: c.leeway });
-        steps.push(Step::Nbf { presence: c.nbf, leeway: c.leeway });
+        steps.push(Step::Exp { required: c.exp == Presence::Required, leeway: c.leeway });
+        steps.push(Step::Nbf { required: c.nbf == Presence::Required, leeway: c.leeway });
         match c.max_age {
-            Some(max_age) => steps.push(Step::MaxAge { max_age, leeway: c.leeway }),
+            Some(max_age) => steps.push(Step::MaxAge { oldest: max_age.saturating_add(c.leeway.into()), leeway: c.leeway }),
             None => steps.push(Step::IatType),
         }
-        if !c.iss.is_empty() {
-            steps.push(Step::Iss(c.iss.clone()));
-        }
-        if !c.aud.is_empty() {
-            steps.push(Step::Aud(c.aud.clone()));
+        for (claim, test, list_name, values) in
+            [("iss", ClaimTest::Equals, "ISSUERS", &c.iss), ("aud", ClaimTest::Contains, "AUDIENCES", &c.aud)]
+        {
+            let values = match values.as_slice() {
+                [] => continue,
+                [one] => Values::One(one.clone()),
+                several => {
+                    constants.push(Constant { name: list_name, values: several.to_vec() });
+                    Values::List(constants.len() - 1)
+                }
+            };
+            steps.push(Step::Claim(ClaimRule { claim: claim.into(), test, values }));
         }
         if let Some(claim) = &c.scope {
             steps.push(Step::Scope(claim.clone()));
         }
-        if let Some(handoff) = &policy.handoff {
-            steps.push(Step::Handoff(handoff.clone()));
+        if let Some(Handoff { cookie, path }) = &policy.handoff {
+            let attributes = format!("Secure; HttpOnly; SameSite=Lax; Path={path}");
+            steps.push(Step::Handoff { cookie: cookie.clone(), attributes });
         }
-        Plan { runtime: policy.runtime, steps, deny: policy.deny.clone() }
+        let keys = if matches!(policy.key, KeySource::Embedded) { keys } else { Vec::new() };
+        Ok(Plan { runtime: policy.runtime, async_handler, keys, constants, steps, deny: deny_response(&policy.deny) })
+    }
+}
+
+/// The chain of sources. One source is taken as it is and checked after. In a chain, each value
+/// is checked as it is taken (`bearer()` checks its token anyway), so that it is removed from the
+/// source it came from only when it passes: by `checked()` where two or more sources besides
+/// `Authorization` share the check, in place where there is one.
+fn take_token(sources: &[Source], strip: bool, handoff: bool) -> TokenTake {
+    let single = sources.len() == 1;
+    let bare_sources = sources.iter().filter(|s| !s.is_bearer()).count();
+    let chain = sources
+        .iter()
+        .map(|source| {
+            let form = match () {
+                _ if source.is_bearer() => TakeForm::Bearer,
+                _ if single => TakeForm::Bare,
+                _ if bare_sources == 1 => TakeForm::InPlace,
+                _ => TakeForm::Checked,
+            };
+            let moved = handoff && matches!(source, Source::Query(_));
+            let removal = if single { Removal::default() } else { Removal { strip: strip || moved, moved } };
+            Take { source: source.clone(), form, removal }
+        })
+        .collect();
+    let after = match sources {
+        [one] if !one.is_bearer() => AfterTake::CheckMalformed,
+        _ => AfterTake::CheckTaken,
+    };
+    let strip = match sources {
+        [one] if strip => Some(one.clone()),
+        _ => None,
+    };
+    TokenTake { chain, after, strip }
+}
+
+fn deny_response(deny: &Deny) -> DenyResponse {
+    match deny {
+        Deny::Status(401) => DenyResponse::Unauthorized,
+        Deny::Status(code) => {
+            let description = match code {
+                403 => "Forbidden",
+                404 => "Not Found",
+                _ => "Unauthorized",
+            };
+            DenyResponse::Status { code: *code, description }
+        }
+        Deny::Redirect(url) => {
+            let mut parts = Vec::new();
+            for (i, text) in url.split(Deny::URI).enumerate() {
+                if i > 0 {
+                    parts.push(LocationPart::EncodedUri);
+                }
+                if !text.is_empty() {
+                    parts.push(LocationPart::Text(text.to_string()));
+                }
+            }
+            if parts.is_empty() {
+                parts.push(LocationPart::Text(url.clone()));
+            }
+            DenyResponse::Redirect(parts)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::key::Secret;
+    use std::path::Path;
+
+    fn plan(policy: &str, keys: Vec<Key>) -> Result<Plan, PlanError> {
+        Plan::new(&crate::policy::parse(policy, Path::new("p.json")).unwrap(), keys)
+    }
+
+    fn key(id: Option<&str>) -> Key {
+        Key { id: id.map(str::to_string), secret: Secret::new(vec![7; 32]) }
+    }
+
+    /// The steps' names, in order, without their values.
+    fn order(p: &Plan) -> Vec<String> {
+        p.steps
+            .iter()
+            .map(|s| {
+                let debug = format!("{s:?}");
+                debug.split(|c: char| !c.is_alphanumeric()).next().unwrap().to_string()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_seed_checks_in_order() {
+        let p = plan(r#"{"token": {"from": ["query:jwt"]}}"#, vec![key(None)]).unwrap();
+        assert_eq!(order(&p), ["TakeToken", "Signature", "Header", "ReadClock", "Payload", "Exp", "Nbf", "IatType"]);
+        assert_eq!(p.steps[1], Step::Signature(SignatureCheck::One));
+        assert_eq!(p.steps[2], Step::Header { decoded: false });
+        assert!(!p.async_handler);
+        assert_eq!(p.deny, DenyResponse::Unauthorized);
+        let Step::TakeToken(take) = &p.steps[0] else { unreachable!() };
+        assert_eq!(take.after, AfterTake::CheckMalformed);
+        assert_eq!(take.strip, Some(Source::Query("jwt".into())));
+        assert_eq!(take.chain[0].form, TakeForm::Bare);
+    }
+
+    #[test]
+    fn rule_1_comes_first_and_claims_after_the_signature() {
+        let full = r#"{"token": {"from": ["header:authorization", "cookie:t", "query:jwt"]},
+            "claims": {"leeway": 5, "max_age": 60, "iss": ["a", "b"], "aud": "api", "scope": "paths"},
+            "public": ["/p/*"], "preflight": true}"#;
+        let p = plan(full, vec![key(None), key(Some("k2"))]).unwrap();
+        assert_eq!(
+            order(&p),
+            ["Public", "Preflight", "TakeToken", "DecodeHeader", "Signature", "Header", "ReadClock", "Payload", "Exp", "Nbf", "MaxAge", "Claim", "Claim", "Scope"]
+        );
+        assert_eq!(p.steps[4], Step::Signature(SignatureCheck::ByKid));
+        assert_eq!(p.steps[10], Step::MaxAge { oldest: 65, leeway: 5 });
+        assert_eq!(p.constants, [Constant { name: "ISSUERS", values: vec!["a".into(), "b".into()] }]);
+        assert_eq!(p.steps[11], Step::Claim(ClaimRule { claim: "iss".into(), test: ClaimTest::Equals, values: Values::List(0) }));
+        assert_eq!(p.steps[12], Step::Claim(ClaimRule { claim: "aud".into(), test: ClaimTest::Contains, values: Values::One("api".into()) }));
+        let Step::TakeToken(take) = &p.steps[2] else { unreachable!() };
+        let forms: Vec<TakeForm> = take.chain.iter().map(|t| t.form).collect();
+        assert_eq!(forms, [TakeForm::Bearer, TakeForm::Checked, TakeForm::Checked]);
+        assert!(take.chain.iter().all(|t| t.removal == Removal { strip: true, moved: false }));
+        assert_eq!(take.after, AfterTake::CheckTaken);
+        assert_eq!(take.strip, None);
+    }
+
+    #[test]
+    fn the_store_makes_an_async_handler_that_decodes_the_header_first() {
+        let p = plan(r#"{"key": {"kvs": "jwt.secret"}, "token": {"from": ["cookie:t", "header:authorization"]}}"#, vec![]).unwrap();
+        assert!(p.async_handler);
+        assert!(p.keys.is_empty());
+        assert_eq!(order(&p)[..4], ["TakeToken", "DecodeHeader", "Signature", "Header"]);
+        assert_eq!(p.steps[2], Step::Signature(SignatureCheck::Store { name: "jwt.secret".into(), prefix: "jwt.secret:".into() }));
+        let Step::TakeToken(take) = &p.steps[0] else { unreachable!() };
+        assert_eq!(take.chain[0].form, TakeForm::InPlace);
+    }
+
+    #[test]
+    fn the_handoff_is_last_and_moves_the_query_token() {
+        let policy = r#"{"token": {"from": ["cookie:t", "query:jwt"], "strip": false, "handoff": {"cookie": "t", "path": "/c/"}}}"#;
+        let p = plan(policy, vec![key(None)]).unwrap();
+        assert_eq!(
+            p.steps.last(),
+            Some(&Step::Handoff { cookie: "t".into(), attributes: "Secure; HttpOnly; SameSite=Lax; Path=/c/".into() })
+        );
+        let Step::TakeToken(take) = &p.steps[0] else { unreachable!() };
+        assert_eq!(take.chain[0].removal, Removal { strip: false, moved: false });
+        assert_eq!(take.chain[1].removal, Removal { strip: true, moved: true });
+    }
+
+    #[test]
+    fn deny_responses() {
+        let p = plan(r#"{"deny": {"redirect": "https://a.example/login?next={uri}"}}"#, vec![key(None)]).unwrap();
+        assert_eq!(p.deny, DenyResponse::Redirect(vec![LocationPart::Text("https://a.example/login?next=".into()), LocationPart::EncodedUri]));
+        assert!(p.deny.per_request());
+        let p = plan(r#"{"deny": {"status": 404}}"#, vec![key(None)]).unwrap();
+        assert_eq!(p.deny, DenyResponse::Status { code: 404, description: "Not Found" });
+        assert!(!p.deny.per_request());
+    }
+
+    #[test]
+    fn a_policy_that_cannot_make_a_function_is_an_error() {
+        assert_eq!(plan("{}", vec![]), Err(PlanError::NoKey));
+        assert_eq!(plan(r#"{"key": {"kvs": "k"}}"#, vec![key(None)]), Err(PlanError::KeysWithStore));
     }
 }

@@ -34,9 +34,9 @@ var STANDARD_HEADER = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9';
 // That header decoded, for policies that read the header before the signature (key ids, the
 // KeyValueStore): nothing changes it, so it is built once.
 var STANDARD = { alg: 'HS256', typ: 'JWT' };
-// The accepted issuers and audiences, when the policy lists several: built once, not per request.
-var ISSUERS = $ISSUERS;
-var AUDIENCES = $AUDIENCES;
+// The lists a claim is compared with (accepted issuers, audiences, ...), when the policy gives
+// several values: `var NAME = [...]` each, built once, not per request (the plan's constants).
+$CONSTANTS;
 
 // The answer to a denied request when it does not depend on the request: built once, with the
 // function, rather than on every denial (nothing changes it once it is returned).

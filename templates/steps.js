@@ -90,11 +90,13 @@ async function steps(request, now, found, token, header, payload, moved) {
     // `$OLDEST` is max_age + leeway.
     max_age: if (typeof payload.iat != 'number' || now - payload.iat > $OLDEST || payload.iat > now + $LEEWAY) break checks;
 
-    // Rule 8: issuer and audience.
-    iss_one: if (payload.iss !== $ISSUER) break checks;
-    iss_any: if (ISSUERS.indexOf(payload.iss) < 0) break checks;
-    aud_one: if (!some(payload.aud, function (a) { return a === $AUDIENCE; })) break checks;
-    aud_any: if (!some(payload.aud, function (a) { return AUDIENCES.indexOf(a) >= 0; })) break checks;
+    // Rule 8, and every claim rule of the same form: the claim `$CLAIM` equals one of the values
+    // (`iss`), or is a string or a list of strings that contains one (`aud`). `$VALUES` is one
+    // value, or the name of a list built at the top level.
+    claim_equals_one: if (payload[$CLAIM] !== $VALUES) break checks;
+    claim_equals_any: if ($VALUES.indexOf(payload[$CLAIM]) < 0) break checks;
+    claim_contains_one: if (!some(payload[$CLAIM], function (a) { return a === $VALUES; })) break checks;
+    claim_contains_any: if (!some(payload[$CLAIM], function (a) { return $VALUES.indexOf(a) >= 0; })) break checks;
 
     // Rule 9: the claim `$CLAIM` lists the URI patterns the token opens.
     scope: if ($UNSAFE || !some(payload[$CLAIM], function (p) { return matches(request.uri, p); })) break checks;

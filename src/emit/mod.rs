@@ -11,9 +11,9 @@ use swc_ecma_ast::*;
 use swc_ecma_visit::{VisitMut, VisitMutWith};
 
 use crate::key::Key;
-use crate::plan::{Keys, Plan, Step};
-use crate::policy::{Deny, Presence, Source, UriPattern};
-use template::{array, call, expr_stmt, num_lit, or, paren, plus, seq, str_array, str_lit, undefined, Templates};
+use crate::plan::{AfterTake, ClaimRule, ClaimTest, DenyResponse, LocationPart, Plan, SignatureCheck, Step, Take, TakeForm, Values};
+use crate::request::{Source, UriPattern};
+use template::{array, call, expr_stmt, ident, num_lit, or, paren, plus, seq, str_array, str_lit, undefined, var_decl, Templates};
 
 /// How the text is printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,40 +30,26 @@ pub fn emit(plan: &Plan, style: Style) -> String {
     let mut items = runtime::prelude(&templates, plan.runtime);
     let mut skeleton = templates.function.clone();
 
-    let mut steps = Steps { t: &templates, out: Vec::new(), header_decoded: false, uses_store: false };
+    let mut steps = Steps { t: &templates, plan, out: Vec::new() };
     for step in &plan.steps {
         steps.add(step);
     }
-    let uses_store = steps.uses_store;
-    assert!(
-        !uses_store || runtime::has_key_value_store(plan.runtime),
-        "the plan reads the KeyValueStore on {}",
-        plan.runtime
-    );
     skeleton.visit_mut_with(&mut SpliceSteps(Some(steps.out)));
+    let constants = plan.constants.iter().map(|c| var_decl(c.name, str_array(&c.values))).collect();
+    skeleton.visit_mut_with(&mut SpliceConstants(Some(constants)));
     items.extend(skeleton);
-    if uses_store {
+    if plan.async_handler {
+        assert!(plan.runtime.profile().async_handler, "the plan awaits on {}", plan.runtime);
         items.visit_mut_with(&mut MakeHandlerAsync);
     }
 
-    let (key, keys) = key_values(plan);
+    let (key, keys) = key_values(&plan.keys);
     let (denied, deny) = deny(&templates, &plan.deny);
-    let list = |pick: fn(&Step) -> Option<&Vec<String>>| plan.steps.iter().find_map(pick).map_or_else(undefined, |l| str_array(l));
-    let issuers = list(|s| match s {
-        Step::Iss(l) => Some(l),
-        _ => None,
-    });
-    let audiences = list(|s| match s {
-        Step::Aud(l) => Some(l),
-        _ => None,
-    });
     template::fill_placeholders(
         &mut items,
         &[
             ("KEY", key),
             ("KEYS", keys),
-            ("ISSUERS", issuers),
-            ("AUDIENCES", audiences),
             ("DENIED", denied),
             ("DENY", deny),
             ("MALFORMED", templates.expr("malformed", &[])),
@@ -77,19 +63,17 @@ pub fn emit(plan: &Plan, style: Style) -> String {
     if style == Style::Minified {
         tidy::merge_guards(&mut items);
         tidy::short_booleans(&mut items);
-    }
-    if style == Style::Minified {
         tidy::shorten_names(&mut items);
     }
     print::print(items, plan.runtime, style == Style::Minified)
 }
 
-/// Builds the statements of the handler's `checks` block, step by step.
+/// Builds the statements of the handler's `checks` block, one step at a time: each step maps to
+/// its fragments, with nothing carried from one step to the next.
 struct Steps<'t> {
     t: &'t Templates,
+    plan: &'t Plan,
     out: Vec<Stmt>,
-    header_decoded: bool,
-    uses_store: bool,
 }
 
 impl Steps<'_> {
@@ -121,133 +105,103 @@ impl Steps<'_> {
                 self.push("public_paths", &[("MATCHES", matches), ("UNSAFE", unsafe_uri)]);
             }
             Step::Preflight => self.push("preflight", &[]),
-            Step::TakeToken { sources, strip, handoff } => {
-                let chain = self.source_chain(sources, *strip, *handoff);
+            Step::TakeToken(take) => {
+                let chain = self.source_chain(&take.chain);
                 self.out.push(chain);
-                match sources.as_slice() {
-                    // One source: checked once taken, and removed once it passes.
-                    [one] => {
-                        assert!(!handoff, "a hand-off reads a query parameter and a cookie");
-                        if one.is_bearer() {
-                            self.push("well_formed_taken", &[]);
-                        } else {
-                            self.push("well_formed", &[("MALFORMED", self.t.expr("malformed", &[]))]);
-                        }
-                        if *strip {
-                            let (object, name) = self.source(one);
-                            self.push("strip", &[("SOURCE", object), ("NAME", name)]);
-                        }
-                    }
-                    // Several: each value was checked, and removed, as it was taken.
-                    _ => self.push("well_formed_taken", &[]),
+                match take.after {
+                    AfterTake::CheckMalformed => self.push("well_formed", &[("MALFORMED", self.t.expr("malformed", &[]))]),
+                    AfterTake::CheckTaken => self.push("well_formed_taken", &[]),
+                }
+                if let Some(source) = &take.strip {
+                    let (object, name) = self.source(source);
+                    self.push("strip", &[("SOURCE", object), ("NAME", name)]);
                 }
                 self.push("split", &[]);
             }
-            Step::DecodeHeaderFirst => self.decode_header(),
-            Step::Signature(Keys::Embedded { keys, use_kid }) => {
-                if *use_kid {
-                    self.push("signature_kid", &[]);
-                } else if keys.len() == 1 {
-                    self.push("signature_one", &[]);
-                } else {
-                    self.push("signature_any", &[]);
-                }
-            }
-            Step::Signature(Keys::Store { name }) => {
-                self.uses_store = true;
+            Step::DecodeHeader => self.push("header_decode", &[]),
+            Step::Signature(SignatureCheck::One) => self.push("signature_one", &[]),
+            Step::Signature(SignatureCheck::Any) => self.push("signature_any", &[]),
+            Step::Signature(SignatureCheck::ByKid) => self.push("signature_kid", &[]),
+            Step::Signature(SignatureCheck::Store { name, prefix }) => {
                 self.push("store_kid", &[]);
-                let prefix = format!("{name}:");
-                self.push("store_read", &[("NAME", str_lit(name)), ("PREFIX", str_lit(&prefix))]);
+                self.push("store_read", &[("NAME", str_lit(name)), ("PREFIX", str_lit(prefix))]);
                 self.push("signature_store", &[]);
             }
-            Step::Header if self.header_decoded => self.push("header", &[]),
-            Step::Header => self.push("header_fast", &[]),
+            Step::Header { decoded: true } => self.push("header", &[]),
+            Step::Header { decoded: false } => self.push("header_fast", &[]),
+            Step::ReadClock => self.push("clock", &[]),
             Step::Payload { object_check_implied } => {
-                self.push("clock", &[]);
                 self.push(if *object_check_implied { "payload_decode" } else { "payload" }, &[]);
             }
-            Step::Exp { presence, leeway } => {
-                let name = match presence {
-                    Presence::Required => "exp_required",
-                    Presence::Optional => "exp_optional",
-                };
+            Step::Exp { required, leeway } => {
+                let name = if *required { "exp_required" } else { "exp_optional" };
                 self.push(name, &[("LEEWAY", num_lit(*leeway as f64))]);
             }
-            Step::Nbf { presence, leeway } => {
-                let name = match presence {
-                    Presence::Required => "nbf_required",
-                    Presence::Optional => "nbf_optional",
-                };
+            Step::Nbf { required, leeway } => {
+                let name = if *required { "nbf_required" } else { "nbf_optional" };
                 self.push(name, &[("LEEWAY", num_lit(*leeway as f64))]);
             }
             Step::IatType => self.push("iat_type", &[]),
-            Step::MaxAge { max_age, leeway } => {
-                let oldest = *max_age as f64 + *leeway as f64;
-                self.push("max_age", &[("OLDEST", num_lit(oldest)), ("LEEWAY", num_lit(*leeway as f64))]);
+            Step::MaxAge { oldest, leeway } => {
+                self.push("max_age", &[("OLDEST", num_lit(*oldest as f64)), ("LEEWAY", num_lit(*leeway as f64))]);
             }
-            Step::Iss(list) if list.len() == 1 => self.push("iss_one", &[("ISSUER", str_lit(&list[0]))]),
-            Step::Iss(_) => self.push("iss_any", &[]),
-            Step::Aud(list) if list.len() == 1 => self.push("aud_one", &[("AUDIENCE", str_lit(&list[0]))]),
-            Step::Aud(_) => self.push("aud_any", &[]),
+            Step::Claim(ClaimRule { claim, test, values }) => {
+                let (fragment, value) = match (test, values) {
+                    (ClaimTest::Equals, Values::One(v)) => ("claim_equals_one", str_lit(v)),
+                    (ClaimTest::Equals, Values::List(i)) => ("claim_equals_any", ident(self.plan.constants[*i].name)),
+                    (ClaimTest::Contains, Values::One(v)) => ("claim_contains_one", str_lit(v)),
+                    (ClaimTest::Contains, Values::List(i)) => ("claim_contains_any", ident(self.plan.constants[*i].name)),
+                };
+                self.push(fragment, &[("CLAIM", str_lit(claim)), ("VALUES", value)]);
+            }
             Step::Scope(claim) => {
                 self.push("scope", &[("CLAIM", str_lit(claim)), ("UNSAFE", self.t.expr("unsafe", &[]))])
             }
-            Step::Handoff(h) => {
-                let attributes = format!("Secure; HttpOnly; SameSite=Lax; Path={}", h.path);
-                self.push("handoff", &[("COOKIE", str_lit(&h.cookie)), ("ATTRIBUTES", str_lit(&attributes))]);
+            Step::Handoff { cookie, attributes } => {
+                self.push("handoff", &[("COOKIE", str_lit(cookie)), ("ATTRIBUTES", str_lit(attributes))]);
             }
-        }
-    }
-
-    fn decode_header(&mut self) {
-        if !self.header_decoded {
-            self.push("header_decode", &[]);
-            self.header_decoded = true;
         }
     }
 
     /// `if (found = SOURCE1) ...; else if (found = SOURCE2) ...; else break checks;`
-    fn source_chain(&self, sources: &[Source], strip: bool, handoff: bool) -> Stmt {
-        // One source is taken as it is and checked after. In a chain, each value is checked as it
-        // is taken (bearer() checks its token anyway), so that it is removed from the source it
-        // came from only when it passes: by checked() where two or more other sources share the
-        // check, in place for one.
-        let single = sources.len() == 1;
-        let others = sources.iter().filter(|s| !s.is_bearer()).count();
-        let bare = if single { "bare" } else { "bare_checked" };
-        let mut chain = self.t.stmt("no_token", &[]);
-        for source in sources.iter().rev() {
-            let (object, name) = self.source(source);
-            let moves = handoff && matches!(source, Source::Query(_));
-            let remove = if single { Vec::new() } else { self.removal(&object, &name, strip || moves, moves) };
-            let mut stmt = if !single && others == 1 && !source.is_bearer() {
-                self.take_here(object, name, remove)
-            } else {
-                let value = self.t.expr(if source.is_bearer() { "after_bearer" } else { bare }, &[]);
-                let fill = [("SOURCE", object), ("NAME", name), ("VALUE", value)];
-                if remove.is_empty() {
-                    self.t.stmt("take", &fill)
-                } else {
-                    self.t.stmt("take_remove", &[fill.as_slice(), &[("REMOVE", seq(remove))]].concat())
+    fn source_chain(&self, chain: &[Take]) -> Stmt {
+        let mut out = self.t.stmt("no_token", &[]);
+        for take in chain.iter().rev() {
+            let (object, name) = self.source(&take.source);
+            let remove = self.removal(&object, &name, take);
+            let mut stmt = match take.form {
+                TakeForm::InPlace => self.take_here(object, name, remove),
+                form => {
+                    let value = match form {
+                        TakeForm::Bearer => "after_bearer",
+                        TakeForm::Checked => "bare_checked",
+                        _ => "bare",
+                    };
+                    let fill = [("SOURCE", object), ("NAME", name), ("VALUE", self.t.expr(value, &[]))];
+                    if remove.is_empty() {
+                        self.t.stmt("take", &fill)
+                    } else {
+                        self.t.stmt("take_remove", &[fill.as_slice(), &[("REMOVE", seq(remove))]].concat())
+                    }
                 }
             };
             match &mut stmt {
-                Stmt::If(if_stmt) => if_stmt.alt = Some(Box::new(chain)),
+                Stmt::If(if_stmt) => if_stmt.alt = Some(Box::new(out)),
                 other => panic!("templates/steps.js: a take_ fragment is not an if statement: {other:?}"),
             }
-            chain = stmt;
+            out = stmt;
         }
-        chain
+        out
     }
 
     /// What removes a checked token from a chain's source: `strip`, and `moved` for a token the
     /// hand-off moves.
-    fn removal(&self, object: &Expr, name: &Expr, strip: bool, moves: bool) -> Vec<Expr> {
+    fn removal(&self, object: &Expr, name: &Expr, take: &Take) -> Vec<Expr> {
         let mut remove = Vec::new();
-        if strip {
+        if take.removal.strip {
             remove.push(self.t.expr("strip", &[("SOURCE", object.clone()), ("NAME", name.clone())]));
         }
-        if moves {
+        if take.removal.moved {
             remove.push(self.t.expr("moved", &[]));
         }
         remove
@@ -279,16 +233,13 @@ impl Steps<'_> {
     }
 }
 
-/// The values of `$KEY` (one key) and `$KEYS` (`[kid, secret, ...]`).
-fn key_values(plan: &Plan) -> (Expr, Expr) {
-    let keys = plan.steps.iter().find_map(|s| match s {
-        Step::Signature(Keys::Embedded { keys, .. }) => Some(keys.as_slice()),
-        _ => None,
-    });
-    let Some(keys) = keys else {
+/// The values of `$KEY` (the first key) and `$KEYS` (`[kid, secret, ...]`); the one a step does
+/// not use is dropped by `tidy`.
+fn key_values(keys: &[Key]) -> (Expr, Expr) {
+    if keys.is_empty() {
         return (undefined(), undefined());
-    };
-    let one = keys.first().map(secret_literal).unwrap_or_else(undefined);
+    }
+    let one = secret_literal(&keys[0]);
     let mut all = Vec::with_capacity(keys.len() * 2);
     for key in keys {
         all.push(key.id.as_deref().map(str_lit).unwrap_or_else(undefined));
@@ -309,44 +260,47 @@ fn secret_literal(key: &Key) -> Expr {
 /// The response for a denied request: the top-level `DENIED` and what the handler returns. A
 /// response that names the request's URI is built per request (and `DENIED` goes unused); any
 /// other is built once, and the handler returns `DENIED`.
-fn deny(t: &Templates, deny: &Deny) -> (Expr, Expr) {
+fn deny(t: &Templates, deny: &DenyResponse) -> (Expr, Expr) {
     let response = deny_response(t, deny);
-    let per_request = matches!(deny, Deny::Redirect(url) if url.contains(Deny::URI));
-    if per_request {
+    if deny.per_request() {
         (undefined(), response)
     } else {
         (response, t.expr("denied", &[]))
     }
 }
 
-fn deny_response(t: &Templates, deny: &Deny) -> Expr {
+fn deny_response(t: &Templates, deny: &DenyResponse) -> Expr {
     match deny {
-        Deny::Status(401) => t.expr("unauthorized", &[]),
-        Deny::Status(code) => {
-            let description = match code {
-                403 => "Forbidden",
-                404 => "Not Found",
-                _ => "Unauthorized",
-            };
+        DenyResponse::Unauthorized => t.expr("unauthorized", &[]),
+        DenyResponse::Status { code, description } => {
             t.expr("status", &[("STATUS", num_lit(*code as f64)), ("DESCRIPTION", str_lit(description))])
         }
-        Deny::Redirect(url) => {
-            let mut location: Option<Expr> = None;
-            for (i, part) in url.split(Deny::URI).enumerate() {
-                let mut add = |e: Expr| location = Some(match location.take() {
-                    None => e,
-                    Some(l) => plus(l, e),
-                });
-                if i > 0 {
-                    add(t.expr("encoded_uri", &[]));
-                }
-                if !part.is_empty() {
-                    add(str_lit(part));
-                }
-            }
-            let location = location.unwrap_or_else(|| str_lit(url));
+        DenyResponse::Redirect(parts) => {
+            let location = parts
+                .iter()
+                .map(|part| match part {
+                    LocationPart::Text(text) => str_lit(text),
+                    LocationPart::EncodedUri => t.expr("encoded_uri", &[]),
+                })
+                .reduce(plus)
+                .expect("a redirect has a location");
             t.expr("redirect", &[("LOCATION", location)])
         }
+    }
+}
+
+/// Replaces the statement `$CONSTANTS;` of the skeleton with the plan's top-level lists.
+struct SpliceConstants(Option<Vec<Stmt>>);
+
+impl VisitMut for SpliceConstants {
+    fn visit_mut_module_items(&mut self, items: &mut Vec<ModuleItem>) {
+        let at = items.iter().position(|i| match i {
+            ModuleItem::Stmt(Stmt::Expr(ExprStmt { expr, .. })) => matches!(&**expr, Expr::Ident(i) if &*i.sym == "$CONSTANTS"),
+            _ => false,
+        });
+        let at = at.expect("templates/function.js has one `$CONSTANTS;`");
+        let constants = self.0.take().unwrap_or_default();
+        items.splice(at..=at, constants.into_iter().map(ModuleItem::Stmt));
     }
 }
 

@@ -209,6 +209,27 @@ pub fn expr_stmt(expr: Expr) -> Stmt {
     Stmt::Expr(ExprStmt { span: DUMMY_SP, expr: Box::new(expr) })
 }
 
+/// A reference to the name `name`.
+pub fn ident(name: &str) -> Expr {
+    Expr::Ident(Ident::new_no_ctxt(name.into(), DUMMY_SP))
+}
+
+/// `var NAME = init;`.
+pub fn var_decl(name: &str, init: Expr) -> Stmt {
+    Stmt::Decl(Decl::Var(Box::new(VarDecl {
+        span: DUMMY_SP,
+        kind: VarDeclKind::Var,
+        declare: false,
+        decls: vec![VarDeclarator {
+            span: DUMMY_SP,
+            name: Pat::Ident(BindingIdent { id: Ident::new_no_ctxt(name.into(), DUMMY_SP), type_ann: None }),
+            init: Some(Box::new(init)),
+            definite: false,
+        }],
+        ..Default::default()
+    })))
+}
+
 /// `left + right`.
 pub fn plus(left: Expr, right: Expr) -> Expr {
     Expr::Bin(BinExpr { span: DUMMY_SP, op: BinaryOp::Add, left: Box::new(left), right: Box::new(right) })
@@ -228,6 +249,6 @@ mod tests {
     #[test]
     #[should_panic(expected = "was not given a value")]
     fn a_missing_placeholder_is_caught() {
-        Templates::load().stmt("iss_one", &[]);
+        Templates::load().stmt("claim_equals_one", &[]);
     }
 }

@@ -11,34 +11,9 @@ mod validate;
 use std::path::{Path, PathBuf};
 
 use crate::cloudfront::Runtime;
+use crate::request::{Source, UriPattern};
 
 pub use validate::{parse_pattern, validate};
-
-/// Where the token may be found in a viewer request.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Source {
-    /// `query:NAME`: a query-string parameter holding the bare token.
-    Query(String),
-    /// `header:NAME` (lower case): a header holding the bare token, or for `authorization`,
-    /// `Bearer <token>`.
-    Header(String),
-    /// `cookie:NAME`: a cookie holding the bare token.
-    Cookie(String),
-}
-
-impl Source {
-    /// The name of the parameter, header or cookie.
-    pub fn name(&self) -> &str {
-        match self {
-            Source::Query(n) | Source::Header(n) | Source::Cookie(n) => n,
-        }
-    }
-
-    /// True for the `authorization` header, whose value is `Bearer <token>`.
-    pub fn is_bearer(&self) -> bool {
-        matches!(self, Source::Header(n) if n == "authorization")
-    }
-}
 
 /// Whether a time claim must be present.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,14 +23,6 @@ pub enum Presence {
     /// Checked when present.
     Optional,
 }
-
-/// A URI pattern: an exact path, or a prefix when written with a trailing `*`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum UriPattern {
-    Exact(String),
-    Prefix(String),
-}
-
 
 /// Where the function finds the HMAC secret.
 #[derive(Clone, Debug, PartialEq, Eq)]

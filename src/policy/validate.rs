@@ -5,7 +5,8 @@ use std::path::Path;
 
 use super::raw::{OneOrMany, RawClaims, RawDeny, RawHandoff, RawPolicy};
 use super::rules::{self, MAX_LEEWAY, OBJECT_PROTOTYPE_NAMES};
-use super::{Claims, Deny, Handoff, KeySource, Policy, PolicyError, Presence, Source, UriPattern};
+use super::{Claims, Deny, Handoff, KeySource, Policy, PolicyError, Presence};
+use crate::request::{Source, UriPattern};
 use crate::cloudfront::{Profile, Runtime, MAX_KVS_KEY_BYTES};
 
 /// A field that cannot be used: its JSON path and why.
