@@ -37,4 +37,4 @@ bench: deps build
 # under njs too (`make test` runs 100,000).
 .PHONY: fuzz
 fuzz: deps
-	CFJWT_PROPTEST_CASES=1000000 $(CARGO) test --release --test hostile
+	CFJWT_PROPTEST_CASES=1000000 $(CARGO) test --release --locked --test it hostile

@@ -64,15 +64,23 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use cfjwt::cloudfront::{Runtime, MAX_CODE_BYTES};
 use cfjwt::runtime::{self, Event, Options};
-use hmac::{Hmac, Mac};
-use serde_json::{json, Map, Value};
-use sha2::Sha256;
+use serde_json::Value;
 
-const NJS: &str = "/usr/bin/njs";
+// The tests' harness pieces: running njs with the KeyValueStore stand-in, signing tokens,
+// building events, and the requests measured here (which tests/it/baselines.rs also runs, to
+// hold every baseline to the generated function's decisions on them).
+#[path = "../tests/it/harness/events.rs"]
+mod events;
+#[path = "../tests/it/harness/njs.rs"]
+mod njs;
+#[path = "../tests/it/harness/scenario.rs"]
+mod scenario;
+#[path = "../tests/it/harness/sign.rs"]
+mod sign;
+
+use scenario::{runtime_of, Kind, Scenario, Source, MALFORMED};
 /// Each sample is the fastest of this many batches (njs: of calls in one process; the bundled
 /// engine: of runs over a share of the events).
 const BATCHES: usize = 5;
@@ -82,8 +90,6 @@ const EMPTY_ASYNC: &str = "async function handler(e){return e.request}";
 /// response (the bundled engine serialises and checks it) is subtracted too.
 const EMPTY_DENY: &str = "var D={statusCode:401,statusDescription:\"Unauthorized\",headers:{\"www-authenticate\":{value:\"Bearer\"}}};function handler(e){return D}";
 const EMPTY_DENY_ASYNC: &str = "var D={statusCode:401,statusDescription:\"Unauthorized\",headers:{\"www-authenticate\":{value:\"Bearer\"}}};async function handler(e){return D}";
-const URI: &str = "/courses/c1/lesson1.mp4";
-const SCOPE: &str = "/courses/c1/*";
 
 fn env_num(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -106,174 +112,6 @@ struct Config {
     top_level: bool,
     /// Run njs with glibc's malloc on transparent huge pages.
     huge_pages: bool,
-}
-
-/// Where a policy's token is read from (its first `token.from` source).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Source {
-    Query(String),
-    Bearer,
-    Header(String),
-    Cookie(String),
-}
-
-impl Source {
-    fn parse(spec: &str) -> Source {
-        match spec.split_once(':') {
-            Some(("header", "authorization")) => Source::Bearer,
-            Some(("header", name)) => Source::Header(name.to_owned()),
-            Some(("cookie", name)) => Source::Cookie(name.to_owned()),
-            Some(("query", name)) => Source::Query(name.to_owned()),
-            _ => panic!("unknown token source {spec}"),
-        }
-    }
-
-    fn label(&self) -> String {
-        match self {
-            Source::Query(n) => format!("?{n}="),
-            Source::Bearer => "Authorization: Bearer".into(),
-            Source::Header(n) => format!("{n}:"),
-            Source::Cookie(n) => format!("cookie {n}="),
-        }
-    }
-}
-
-/// The request a handler is measured on, and what a valid token for it carries.
-#[derive(Clone)]
-struct Scenario {
-    source: Source,
-    claims: Map<String, Value>,
-    /// KeyValueStore contents, for a policy that reads its key from one.
-    kvs: Option<BTreeMap<String, String>>,
-}
-
-impl Scenario {
-    /// A token in `?jwt=` with `sub` and `exp`: what the seed policy and the references take.
-    fn seed(now: i64) -> Scenario {
-        let mut claims = Map::new();
-        claims.insert("sub".into(), json!("bench-user"));
-        claims.insert("exp".into(), json!(now + 3600));
-        Scenario {
-            source: Source::Query("jwt".into()),
-            claims,
-            kvs: None,
-        }
-    }
-
-    /// A scenario that satisfies every check of `policy` (parsed policy JSON).
-    fn for_policy(policy: &Value, now: i64, key: &str) -> Scenario {
-        let source = policy
-            .pointer("/token/from/0")
-            .and_then(Value::as_str)
-            .map(Source::parse)
-            .unwrap_or_else(|| Source::Query("jwt".into()));
-        let c = policy.get("claims").cloned().unwrap_or(json!({}));
-        let first = |v: &Value| match v {
-            Value::Array(items) => items.first().cloned(),
-            other => Some(other.clone()),
-        };
-        let mut claims = Map::new();
-        claims.insert("sub".into(), json!("bench-user"));
-        if let Some(iss) = c.get("iss").and_then(first) {
-            claims.insert("iss".into(), iss);
-        }
-        if let Some(aud) = c.get("aud").and_then(first) {
-            claims.insert("aud".into(), aud);
-        }
-        if c.get("max_age").is_some() {
-            claims.insert("iat".into(), json!(now - 60));
-        }
-        claims.insert("exp".into(), json!(now + 3600));
-        if let Some(scope) = c.get("scope").and_then(Value::as_str) {
-            claims.insert(scope.into(), json!([SCOPE]));
-        }
-        let kvs = policy
-            .pointer("/key/kvs")
-            .and_then(Value::as_str)
-            .map(|name| {
-                let mut store = BTreeMap::new();
-                store.insert(name.to_owned(), key.to_owned());
-                store
-            });
-        Scenario {
-            source,
-            claims,
-            kvs,
-        }
-    }
-
-    /// The viewer-request event carrying `token` where the scenario's source reads it.
-    fn event(&self, token: &str) -> Value {
-        let mut query = Map::new();
-        let mut headers = Map::new();
-        let mut cookies = Map::new();
-        headers.insert(
-            "host".into(),
-            json!({"value": "d111111abcdef8.cloudfront.net"}),
-        );
-        headers.insert("accept".into(), json!({"value": "*/*"}));
-        headers.insert("user-agent".into(), json!({"value": "Mozilla/5.0 (bench)"}));
-        match &self.source {
-            Source::Query(n) => drop(query.insert(n.clone(), json!({"value": token}))),
-            Source::Bearer => drop(headers.insert(
-                "authorization".into(),
-                json!({"value": format!("Bearer {token}")}),
-            )),
-            Source::Header(n) => drop(headers.insert(n.clone(), json!({"value": token}))),
-            Source::Cookie(n) => drop(cookies.insert(n.clone(), json!({"value": token}))),
-        }
-        json!({
-            "version": "1.0",
-            "context": {"eventType": "viewer-request"},
-            "viewer": {"ip": "198.51.100.11"},
-            "request": {"method": "GET", "uri": URI, "querystring": query, "headers": headers, "cookies": cookies}
-        })
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
-    Valid,
-    Segments,
-    Alphabet,
-    SigLength,
-}
-
-const MALFORMED: [Kind; 3] = [Kind::Segments, Kind::Alphabet, Kind::SigLength];
-
-impl Kind {
-    fn name(self) -> &'static str {
-        match self {
-            Kind::Valid => "valid",
-            Kind::Segments => "2 segments",
-            Kind::Alphabet => "bad alphabet",
-            Kind::SigLength => "42-char signature",
-        }
-    }
-}
-
-fn b64(bytes: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// An HS256 token with the common header `{"alg":"HS256","typ":"JWT"}`, made malformed as `kind` says.
-fn token(key: &str, claims: &Map<String, Value>, kind: Kind) -> String {
-    let header = b64(br#"{"alg":"HS256","typ":"JWT"}"#);
-    let payload = b64(serde_json::to_string(claims).unwrap().as_bytes());
-    let input = format!("{header}.{payload}");
-    let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).unwrap();
-    mac.update(input.as_bytes());
-    let sig = b64(&mac.finalize().into_bytes());
-    match kind {
-        Kind::Valid => format!("{input}.{sig}"),
-        Kind::Segments => input,
-        Kind::Alphabet => {
-            let mut p = payload.clone();
-            p.replace_range(10..11, "+");
-            format!("{header}.{p}.{sig}")
-        }
-        Kind::SigLength => format!("{input}.{}", &sig[..42]),
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -319,14 +157,6 @@ impl Handler {
     }
 }
 
-/// The runtime named by a marker comment in the first lines, else 2.0.
-fn runtime_of(code: &str) -> Runtime {
-    code.lines()
-        .take(3)
-        .find_map(Runtime::from_marker)
-        .unwrap_or_default()
-}
-
 struct Case {
     handler: usize,
     kind: Kind,
@@ -357,8 +187,8 @@ fn main() {
         top_level: std::env::var("CFJWT_BENCH_TOPLEVEL").is_ok_and(|v| !v.is_empty() && v != "0"),
         huge_pages: std::env::var("CFJWT_BENCH_HUGEPAGES").map_or(true, |v| v != "0"),
     };
-    if !Path::new(NJS).exists() {
-        eprintln!("bench: {NJS} is missing: run `make deps` (installs Debian's njs)");
+    if !Path::new(njs::BINARY).exists() {
+        eprintln!("bench: {} is missing: run `make deps` (installs Debian's njs)", njs::BINARY);
         std::process::exit(2);
     }
     let started = Instant::now();
@@ -585,7 +415,7 @@ fn print_machine(cfg: &Config) {
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
         .unwrap_or_default();
-    let njs = Command::new(NJS)
+    let njs = Command::new(njs::BINARY)
         .arg("-v")
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
@@ -598,7 +428,8 @@ fn print_machine(cfg: &Config) {
         .unwrap_or_default();
     println!("machine: {uname}, {model}, nproc {nproc}");
     println!(
-        "njs {njs} ({NJS}); bundled engine rquickjs (QuickJS-NG); cfjwt {} at {rev}",
+        "njs {njs} ({}); bundled engine rquickjs (QuickJS-NG); cfjwt {} at {rev}",
+        njs::BINARY,
         env!("CARGO_PKG_VERSION")
     );
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
@@ -771,7 +602,7 @@ fn new_case(
     cfg: &Config,
 ) -> Case {
     let handler = &handlers[h];
-    let token = token(key, &handler.scenario.claims, kind);
+    let token = scenario::token(key, &handler.scenario.claims, kind);
     let event = handler.scenario.event(&token);
     let case_dir = dir.join(format!("h{h}-{}", kind.name().replace(' ', "-")));
     std::fs::create_dir_all(&case_dir).unwrap();
@@ -782,18 +613,13 @@ fn new_case(
         cfg.njs_warmup,
         cfg.top_level,
     );
-    std::fs::write(case_dir.join("main.js"), script).unwrap();
-    std::fs::write(
-        case_dir.join("cloudfront.js"),
-        njs_cloudfront_module(handler.scenario.kvs.as_ref()),
-    )
-    .unwrap();
+    let njs_script = njs::write_module(&case_dir, &script);
     Case {
         handler: h,
         kind,
         reference,
         token,
-        njs_script: case_dir.join("main.js"),
+        njs_script,
         events: vec![runtime::normalize_event(event).expect("a valid event"); cfg.engine_events],
         njs: Vec::new(),
         engine: Vec::new(),
@@ -803,12 +629,10 @@ fn new_case(
 
 /// The njs program for one case: the handler's code, then a driver that times `iters` calls.
 fn njs_script(h: &Handler, event: &Value, iters: usize, warmup: usize, top_level: bool) -> String {
-    // njs loads modules by file name: the KeyValueStore module is cloudfront.js beside main.js.
-    let code = h
-        .code
-        .replace("from\"cloudfront\"", "from\"cloudfront.js\"")
-        .replace("from \"cloudfront\"", "from \"cloudfront.js\"")
-        .replace("from 'cloudfront'", "from 'cloudfront.js'");
+    // `njs::write_module` points the imports of `cloudfront` at its KeyValueStore stand-in,
+    // which reads the store from `globalThis.__kvs`.
+    let code = &h.code;
+    let store = serde_json::to_string(&h.scenario.kvs.clone().unwrap_or_default()).unwrap();
     // With CFJWT_BENCH_TOPLEVEL, every call also runs the function's top-level code again (as a
     // fresh invocation would): the code minus its imports, whose bindings the module already has,
     // becomes the body of `setup`, which returns its own `handler`.
@@ -833,7 +657,7 @@ fn njs_script(h: &Handler, event: &Value, iters: usize, warmup: usize, top_level
         format!("var i, r, b, ms, best = Infinity;\nfor (i = 0; i < W; i++) r = {call};\nfor (b = 0; b < BATCHES; b++) {{\n  var t0 = edge();\n  for (i = 0; i < NB; i++) r = {call};\n  ms = since(t0);\n  if (ms < best) best = ms;\n}}\nreport(r, best);")
     };
     format!(
-        "{code}\n;{setup}(function () {{\nvar BATCHES = {BATCHES}, NB = {nb}, W = {warmup};\nfunction mk() {{ return {event}; }}\n{DRIVER}\n{call_loop}\n}})();\n",
+        "{code}\n;{setup}(function () {{\nglobalThis.__kvs = {store};\nvar BATCHES = {BATCHES}, NB = {nb}, W = {warmup};\nfunction mk() {{ return {event}; }}\n{DRIVER}\n{call_loop}\n}})();\n",
         nb = iters.div_ceil(BATCHES)
     )
 }
@@ -883,19 +707,10 @@ function report(r, ms) {
   console.log('@@' + JSON.stringify({ns: ms * 1e6 / NB, denied: !!(r && r.statusCode), status: r && r.statusCode || 0}));
 }"#;
 
-/// A stand-in for CloudFront's `cloudfront` module under njs: `kvs().get` from a fixed store.
-fn njs_cloudfront_module(store: Option<&BTreeMap<String, String>>) -> String {
-    let store = serde_json::to_string(&store.cloned().unwrap_or_default()).unwrap();
-    format!(
-        "var store = {store};\nfunction kvs() {{\n  return {{\n    get: function (key, opts) {{\n      if (!Object.prototype.hasOwnProperty.call(store, key)) return Promise.reject(new Error('Key not found'));\n      return Promise.resolve(opts && opts.format === 'json' ? JSON.parse(store[key]) : store[key]);\n    }},\n    exists: function (key) {{ return Promise.resolve(Object.prototype.hasOwnProperty.call(store, key)); }}\n  }};\n}}\nexport default {{ kvs: kvs }};\n"
-    )
-}
-
 /// Runs one njs case: (nanoseconds per call, whether the last call was denied).
 fn njs_run(script: &Path, huge_pages: bool) -> Result<(f64, bool), String> {
-    let dir = script.parent().unwrap();
-    let mut cmd = Command::new(NJS);
-    cmd.arg("-p").arg(dir).arg(script).stdin(Stdio::null());
+    let mut cmd = njs::command(script);
+    cmd.stdin(Stdio::null());
     if huge_pages {
         // njs frees nothing until it exits, so every call touches fresh memory; on 4 KB pages
         // that is a page fault per 4 KB (about 1 µs of a 10 µs call here), which a runtime that

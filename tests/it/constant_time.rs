@@ -10,16 +10,12 @@
 //! signatures). A comparison the probes cannot see (`===` on the signatures themselves) reads
 //! nothing here and fails.
 
-mod common;
-
 use std::collections::BTreeMap;
-use std::io::Write as _;
-use std::process::Command;
-use std::time::Duration;
 
 use cfjwt::cloudfront::Runtime;
-use common::*;
 use serde_json::{json, Value};
+
+use crate::harness::*;
 
 /// Appended to the function: every `charCodeAt` call logs `#read <index> <string>`, and every
 /// string given to a hash made by `CRYPTO.createHash` logs `#hash <string>`.
@@ -70,43 +66,6 @@ fn probed(code: &str) -> String {
     format!("{code}\n{}", PROBE.replace("CRYPTO", &crypto_binding(code)))
 }
 
-/// Runs the cases one after the other, awaiting async handlers, logging `#case N` before each.
-const NJS_DRIVER: &str = r#"
-;(function () {
-  var i = 0;
-  function step() {
-    while (i < cases.length) {
-      var c = cases[i++];
-      Date.now = function () { return c.now * 1000; };
-      globalThis.__kvs = c.kvs || {};
-      console.log('#case ' + (i - 1));
-      var r;
-      try { r = handler(c.event); } catch (e) { console.log('#threw ' + e); continue; }
-      if (r && typeof r.then === 'function') {
-        r.then(function (v) { console.log('#result ' + JSON.stringify(v)); step(); },
-               function (e) { console.log('#threw ' + e); step(); });
-        return;
-      }
-      console.log('#result ' + JSON.stringify(r));
-    }
-  }
-  step();
-})();
-"#;
-
-const NJS_STORE_MODULE: &str = r#"
-function kvs() {
-  return {
-    get: function (key) {
-      var store = globalThis.__kvs || {};
-      if (!Object.prototype.hasOwnProperty.call(store, key)) return Promise.reject(new Error('Key not found'));
-      return Promise.resolve(store[key]);
-    }
-  };
-}
-export default { kvs: kvs };
-"#;
-
 /// One thing the function read.
 #[derive(Clone, Debug, PartialEq)]
 enum Read {
@@ -117,7 +76,7 @@ enum Read {
 }
 
 /// What one case did: its reads in order, and whether the request went on.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Trace {
     reads: Vec<Read>,
     allowed: bool,
@@ -131,53 +90,27 @@ fn parse_read(line: &str) -> Option<Read> {
     line.strip_prefix("#hash ").map(|s| Read::Hashed(s.to_owned()))
 }
 
-fn under_njs(code: &str, cases: &[Case]) -> Vec<Trace> {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("cloudfront.js"), NJS_STORE_MODULE).unwrap();
-    let code = code.replace("from\"cloudfront\"", "from\"cloudfront.js\"").replace("from \"cloudfront\"", "from \"cloudfront.js\"");
-    let list: Vec<Value> = cases.iter().map(|c| json!({"event": c.event, "now": c.now, "kvs": c.kvs})).collect();
-    let script = format!("{code}\nvar cases = {};\n{NJS_DRIVER}", serde_json::to_string(&list).unwrap());
-    let file = dir.path().join("main.js");
-    std::fs::File::create(&file).unwrap().write_all(script.as_bytes()).unwrap();
-    let out = Command::new(common::njs::binary()).arg("-p").arg(dir.path()).arg(&file).output().expect("njs runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let mut traces: Vec<Trace> = Vec::new();
-    // njs 0.7 prints its byte-string deprecation notices without a line break: find the marks.
-    for line in stdout.lines().filter_map(|l| l.find('#').map(|at| &l[at..])) {
-        if line.starts_with("#case ") {
-            traces.push(Trace::default());
-        } else if let Some(read) = parse_read(line) {
-            if let Some(t) = traces.last_mut() {
-                t.reads.push(read);
-            }
-        } else if let Some(result) = line.strip_prefix("#result ") {
-            let v: Value = serde_json::from_str(result).expect("the driver prints JSON");
-            traces.last_mut().unwrap().allowed = v.get("uri").is_some();
-        } else if line.starts_with("#threw") {
-            panic!("the function threw under njs: {line}");
-        }
-    }
-    assert_eq!(traces.len(), cases.len(), "njs ran every case; stdout: {stdout} stderr: {}", String::from_utf8_lossy(&out.stderr));
-    traces
+/// The reads in the lines a case logged (njs 0.7's deprecation notices may precede a mark).
+fn reads_in(logs: &[String]) -> Vec<Read> {
+    logs.iter().filter_map(|l| l.find('#').and_then(|at| parse_read(&l[at..]))).collect()
 }
 
-fn in_engine(code: &str, cases: &[Case]) -> Vec<Trace> {
-    cases
-        .iter()
-        .map(|c| {
-            let opts = cfjwt::runtime::Options {
-                runtime: Runtime::from_marker(code).unwrap_or_default(),
-                now_ms: c.now as f64 * 1000.0,
-                kvs: c.kvs.as_ref().map(|v| {
-                    v.as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned())).collect::<BTreeMap<_, _>>()
-                }),
-                time_limit: Duration::from_secs(5),
-            };
-            let event = cfjwt::runtime::normalize_event(c.event.clone()).expect("a valid event");
-            let r = cfjwt::runtime::run(code, &[event], &opts).expect("the engine runs the function").remove(0);
-            assert!(!r.failed(), "the function failed in the bundled engine: {}", r.function_error_message);
-            let reads = r.function_execution_logs.iter().filter_map(|l| l.find('#').and_then(|at| parse_read(&l[at..]))).collect();
-            Trace { reads, allowed: r.function_output.starts_with("{\"request\"") }
+fn njs_traces(code: &str, cases: &[Case]) -> Vec<Trace> {
+    under_njs::answers(code, cases)
+        .into_iter()
+        .map(|a| {
+            assert!(!matches!(a.outcome, Outcome::Failed(_)), "the function threw under njs: {:?}", a.outcome);
+            Trace { reads: reads_in(&a.logs), allowed: a.outcome.allowed() }
+        })
+        .collect()
+}
+
+fn engine_traces(code: &str, cases: &[Case]) -> Vec<Trace> {
+    in_engine::answers(code, cases)
+        .into_iter()
+        .map(|(outcome, logs)| {
+            assert!(!matches!(outcome, Outcome::Failed(_)), "the function failed in the bundled engine: {outcome:?}");
+            Trace { reads: reads_in(&logs), allowed: outcome.allowed() }
         })
         .collect()
 }
@@ -243,7 +176,7 @@ fn check_reads(label: &str, code: &str, secret: &[u8], header: &str, kvs: Option
         ("every character wrong", format!("{input}.{}", if expected.starts_with('A') { "w" } else { "A" }.repeat(43))),
     ];
     let cases: Vec<Case> = tokens.iter().map(|(_, t)| Case { event: query_event(t), now: NOW, kvs: kvs.clone() }).collect();
-    for (engine, traces) in [("njs", under_njs(&code, &cases)), ("bundled engine", in_engine(&code, &cases))] {
+    for (engine, traces) in [("njs", njs_traces(&code, &cases)), ("bundled engine", engine_traces(&code, &cases))] {
         let mut shapes = Vec::new();
         for ((name, token), trace) in tokens.iter().zip(&traces) {
             let actual = token.rsplit_once('.').unwrap().1;
@@ -305,7 +238,7 @@ fn rotation_without_kid_reads_every_character_of_each_comparison() {
         let signers = [&keys[0], &keys[1], &other];
         let tokens: Vec<String> = signers.iter().map(|k| token_raw(r#"{"alg":"HS256"}"#, &claims, k)).collect();
         let cases: Vec<Case> = tokens.iter().map(|t| case(query_event(t))).collect();
-        for (engine, traces) in [("njs", under_njs(&code, &cases)), ("bundled engine", in_engine(&code, &cases))] {
+        for (engine, traces) in [("njs", njs_traces(&code, &cases)), ("bundled engine", engine_traces(&code, &cases))] {
             for (i, (token, trace)) in tokens.iter().zip(&traces).enumerate() {
                 let (input, actual) = token.rsplit_once('.').unwrap();
                 let what = format!("{runtime}, {engine}, signed with key {i}");
@@ -341,7 +274,7 @@ fn the_probe_catches_an_early_exit() {
         serde_json::to_string(&expected).unwrap()
     ));
     let cases = [case(query_event(&good)), case(query_event(&altered(&good, 0))), case(query_event(&altered(&good, 42)))];
-    for (engine, traces) in [("njs", under_njs(&code, &cases)), ("bundled engine", in_engine(&code, &cases))] {
+    for (engine, traces) in [("njs", njs_traces(&code, &cases)), ("bundled engine", engine_traces(&code, &cases))] {
         let counts: Vec<usize> = traces.iter().map(|t| t.reads.len()).collect();
         assert_eq!(counts, vec![86, 2, 86], "{engine}: an early exit reads less when the first character differs");
         assert_eq!(coverage(&traces[1], &expected), BTreeMap::from([(0, 1)]), "{engine}");
@@ -361,6 +294,6 @@ fn the_probe_sees_nothing_of_a_plain_comparison() {
          return event.request.querystring.jwt.value.split('.')[2] === {} ? event.request : {{ statusCode: 401 }};\n}}\n",
         serde_json::to_string(&expected).unwrap()
     ));
-    let traces = under_njs(&code, &[case(query_event(&altered(&good, 0)))]);
+    let traces = njs_traces(&code, &[case(query_event(&altered(&good, 0)))]);
     assert!(coverage(&traces[0], &expected).is_empty(), "a plain comparison would not pass check_reads");
 }

@@ -16,11 +16,10 @@
 //! - UTF-8: runtime 1.0 denies a header or payload that is not UTF-8; 2.0 replaces each maximal
 //!   invalid subsequence with U+FFFD (what `Buffer#toString` and Rust's lossy decoding both do).
 //! - "present" means the request's `querystring`/`headers`/`cookies` object has the name.
-#![allow(dead_code)]
 
-use hmac::{Hmac, Mac};
 use serde_json::{Map, Value};
-use sha2::Sha256;
+
+use crate::harness::hs256;
 
 /// What the function must do with a request.
 #[derive(Clone, Debug, PartialEq)]
@@ -367,25 +366,7 @@ fn valid_store_kid(kid: &str) -> bool {
     (1..=64).contains(&kid.len()) && kid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
 }
 
-/// Unpadded base64url HMAC-SHA256.
-fn hs256(secret: &[u8], input: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("any key length");
-    mac.update(input.as_bytes());
-    base64url_encode(&mac.finalize().into_bytes())
-}
-
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-fn base64url_encode(bytes: &[u8]) -> String {
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, b)| acc | (*b as u32) << (16 - 8 * i));
-        for i in 0..=chunk.len() {
-            out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-        }
-    }
-    out
-}
 
 /// Lenient decoding of a segment already known to be in the base64url alphabet (see the top).
 fn base64url_decode(seg: &str, runtime: Runtime) -> Vec<u8> {
@@ -654,7 +635,7 @@ mod tests {
     fn base64url_round_trip() {
         for n in 0..40u8 {
             let bytes: Vec<u8> = (0..n).map(|i| i.wrapping_mul(37)).collect();
-            let text = base64url_encode(&bytes);
+            let text = crate::harness::b64(&bytes);
             if text.len() != 1 {
                 assert_eq!(base64url_decode(&text, Runtime::Js2), bytes);
             }

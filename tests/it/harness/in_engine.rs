@@ -4,14 +4,19 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use cfjwt::cloudfront::Runtime;
 use cfjwt::runtime::{self, Event, Options};
 use serde_json::Value;
 
+use super::scenario::runtime_of;
 use super::{Case, Outcome};
 
 pub fn run(code: &str, cases: &[Case]) -> Vec<Outcome> {
-    let runtime = Runtime::from_marker(code).unwrap_or_default();
+    answers(code, cases).into_iter().map(|(outcome, _)| outcome).collect()
+}
+
+/// What the function did with each case, and the lines it logged (its top level's included).
+pub fn answers(code: &str, cases: &[Case]) -> Vec<(Outcome, Vec<String>)> {
+    let runtime = runtime_of(code);
     let mut out = Vec::with_capacity(cases.len());
     let mut start = 0;
     while start < cases.len() {
@@ -30,20 +35,22 @@ pub fn run(code: &str, cases: &[Case]) -> Vec<Outcome> {
         let results = runtime::run(code, &events, &opts).expect("the bundled engine runs the function");
         out.extend(results.into_iter().map(|r| {
             if r.failed() {
-                return Outcome::Failed(r.function_error_message);
+                return (Outcome::Failed(r.function_error_message), r.function_execution_logs);
             }
             let v: Value = serde_json::from_str(&r.function_output).expect("FunctionOutput is JSON");
-            match (v.get("request"), v.get("response")) {
+            let outcome = match (v.get("request"), v.get("response")) {
                 (Some(req), None) => Outcome::Request(req.clone()),
                 (None, Some(resp)) => Outcome::Response(resp.clone()),
                 _ => Outcome::Failed(format!("unexpected FunctionOutput {v}")),
-            }
+            };
+            (outcome, r.function_execution_logs)
         }));
         start = end;
     }
     out
 }
 
+/// A KeyValueStore's contents (a JSON object) as the bundled engine takes them.
 fn store(v: &Value) -> BTreeMap<String, String> {
     v.as_object()
         .expect("a store is a JSON object")

@@ -1,11 +1,10 @@
 //! The generated function, executed: every rule of the spec at its edges, for both runtimes,
 //! under njs and in the bundled engine (which must agree).
 
-mod common;
-
 use cfjwt::cloudfront::Runtime;
-use common::*;
 use serde_json::json;
+
+use crate::harness::*;
 
 const SEED: &str = r#"{"token": {"from": ["query:jwt"]}, "claims": {"exp": "required"}}"#;
 
@@ -296,7 +295,7 @@ fn never_throws_on_odd_requests() {
     ];
     for runtime in Runtime::ALL {
         let cases: Vec<Case> = odd.iter().cloned().map(case).collect();
-        for (i, out) in common::njs::run(&seed(runtime), &cases).iter().enumerate() {
+        for (i, out) in under_njs::run(&seed(runtime), &cases).iter().enumerate() {
             assert!(!matches!(out, Outcome::Failed(_)), "{runtime}: case {i} threw: {out:?}");
         }
     }

@@ -1,34 +1,14 @@
 //! Golden files: each example policy in `examples/` beside its pretty-printed function in
 //! `tests/golden/`, so a reviewer sees what changed in the JavaScript. `CFJWT_BLESS=1 cargo test
-//! --test golden` rewrites them. Each golden function is also run: a good token passes, and a
+//! --test it golden` rewrites them. Each golden function is also run: a good token passes, and a
 //! missing one is denied.
 
-mod common;
-
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use cfjwt::emit::Style;
-use common::*;
 use serde_json::{json, Value};
 
-fn examples() -> Vec<PathBuf> {
-    let mut list: Vec<PathBuf> = std::fs::read_dir("examples")
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    list.sort();
-    assert!(!list.is_empty(), "no example policies");
-    list
-}
-
-fn keys_for(policy: &Value) -> Vec<cfjwt::key::Key> {
-    if policy.pointer("/key/kvs").is_some() {
-        Vec::new()
-    } else {
-        vec![key(DEMO_KEY)]
-    }
-}
+use crate::harness::*;
 
 #[test]
 fn golden_files_match() {
@@ -45,7 +25,7 @@ fn golden_files_match() {
             stale.push(golden.display().to_string());
         }
     }
-    assert!(stale.is_empty(), "golden files differ (refresh with CFJWT_BLESS=1 cargo test --test golden): {stale:?}");
+    assert!(stale.is_empty(), "golden files differ (refresh with CFJWT_BLESS=1 cargo test --test it golden): {stale:?}");
 }
 
 /// Builds a request that carries a token the way the policy's first source expects.

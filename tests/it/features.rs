@@ -2,11 +2,10 @@
 //! sources and stripping, leeway, max_age, iss, aud, scope, public paths, preflight, key
 //! rotation, the KeyValueStore, deny responses, and policy strings that look like code.
 
-mod common;
-
 use cfjwt::cloudfront::Runtime;
-use common::*;
 use serde_json::{json, Value};
+
+use crate::harness::*;
 
 const URI: &str = "/courses/c1/lesson1.m3u8";
 
@@ -423,7 +422,7 @@ fn no_store_read_without_a_well_formed_token() {
         case_with_store(q("jwt", "a.b.c"), store.clone()),
         case_with_store(q("jwt", &good()), store.clone()),
     ];
-    let reads = common::njs::store_reads(&code, &cases);
+    let reads = under_njs::store_reads(&code, &cases);
     assert_eq!(reads, vec![0, 0, 0, 1]);
 }
 

@@ -1,7 +1,5 @@
 //! The command line as users see it: exit codes, what goes to stdout and stderr, output files.
 
-mod common;
-
 use std::path::Path;
 
 use assert_cmd::Command;
@@ -205,10 +203,9 @@ fn token_mints_a_verifiable_hs256_token() {
     let t = String::from_utf8(out.stdout).unwrap();
     let t = t.trim_end();
     let (input, sig) = t.rsplit_once('.').unwrap();
-    assert_eq!(sig, common::hs256(SECRET.as_bytes(), input));
+    assert_eq!(sig, crate::harness::hs256(SECRET.as_bytes(), input));
     let (h, p) = input.split_once('.').unwrap();
-    use base64::Engine as _;
-    let dec = |s: &str| String::from_utf8(base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s).unwrap()).unwrap();
+    let dec = |s: &str| String::from_utf8(crate::harness::b64_decode(s).unwrap()).unwrap();
     assert_eq!(dec(h), r#"{"alg":"HS256","typ":"JWT","kid":"k1"}"#);
     assert_eq!(dec(p), r#"{"sub":"u1","exp":1060}"#);
 }

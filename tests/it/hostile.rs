@@ -1,6 +1,6 @@
 //! The generated function against whatever an attacker (or a careless issuer) sends: a property
 //! test over random policies, requests and tokens, checking that the function never throws and
-//! decides exactly as the independent reference verifier in `tests/reference/`.
+//! decides exactly as the independent reference verifier in `hostile/reference.rs`.
 //!
 //! Each generated case is one policy (all fields, both runtimes, embedded keys with and without
 //! ids, or the KeyValueStore) and a batch of 250 requests for it: the function is generated once
@@ -15,7 +15,6 @@
 //! alone (its emulation of njs is). `CFJWT_PROPTEST_VERBOSE=1` prints every disagreement;
 //! `CFJWT_PROPTEST_ENGINE=njs` runs the large count under njs instead of the bundled engine.
 
-mod common;
 mod reference;
 
 use std::sync::Mutex;
@@ -27,7 +26,7 @@ use proptest::sample::select;
 use proptest::test_runner::{Config, RngSeed, TestError, TestRunner};
 use serde_json::{json, Map, Value};
 
-use common::{b64, Case, Outcome, NOW};
+use crate::harness::{self, b64, Case, Outcome, NOW};
 use reference::{denial, Verdict};
 
 /// Requests per generated function.
@@ -885,7 +884,7 @@ fn build_token(t: &TokenSpec, p: &PolicySpec, now: f64, uri: &str) -> String {
     let h = b64(&build_header(header, kid.as_deref(), &signers));
     let pl = b64(&build_payload(payload, p, now, uri));
     let input = format!("{h}.{pl}");
-    let sig = common::hs256(&secret, &input);
+    let sig = harness::hs256(&secret, &input);
     match tamper {
         Tamper::None => format!("{input}.{sig}"),
         Tamper::FlipSignature(i) => {
@@ -1018,14 +1017,12 @@ fn compare(policy: &Value, request: &Value, expected: &Verdict, got: &Outcome) -
 }
 
 fn describe_token(token: &str) -> String {
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    use base64::Engine as _;
     let parts: Vec<String> = token
         .split('.')
         .take(2)
-        .map(|s| match URL_SAFE_NO_PAD.decode(s) {
-            Ok(b) => format!("{:?}", String::from_utf8_lossy(&b)),
-            Err(_) => "(not base64url)".into(),
+        .map(|s| match harness::b64_decode(s) {
+            Some(b) => format!("{:?}", String::from_utf8_lossy(&b)),
+            None => "(not base64url)".into(),
         })
         .collect();
     format!("token {token:?}\n  header/payload decoded: {}", parts.join(" / "))
@@ -1041,10 +1038,10 @@ enum Engines {
     Njs,
 }
 
-/// njs runs through `common::njs`, whose driver calls each case from the previous one's callback
-/// (about 80 synchronous handler calls in a row overflow njs's stack) and whose results njs's
-/// `console.log` cuts at 2,048 bytes. So njs gets chunks of `NJS_CHUNK` cases, and only requests
-/// short enough for their result line; the longer ones run in the bundled engine alone.
+/// njs runs through `harness::under_njs`, whose driver calls each case from the previous one's
+/// callback (about 80 synchronous handler calls in a row overflow njs's stack) and whose results
+/// njs's `console.log` cuts at 2,048 bytes. So njs gets chunks of `NJS_CHUNK` cases, and only
+/// requests short enough for their result line; the longer ones run in the bundled engine alone.
 const NJS_CHUNK: usize = 60;
 const NJS_MAX_REQUEST: usize = 1_900;
 
@@ -1055,14 +1052,14 @@ struct Answers {
     bundled: Option<Outcome>,
 }
 
-/// Runs the cases in the engines asked for. `Both` is `common::run` taken apart: the bundled
+/// Runs the cases in the engines asked for. `Both` is `harness::run` taken apart: the bundled
 /// engine runs every case and njs every case short enough for its harness, and `check` compares
 /// them with each other and with the reference, so that a disagreement says whether the generated
 /// code or the emulation is at fault.
 fn run_cases(code: &str, cases: &[Case], engines: Engines) -> Vec<Answers> {
     let mut out = vec![Answers::default(); cases.len()];
     if engines != Engines::Njs {
-        for (a, o) in out.iter_mut().zip(common::engine_run(code, cases)) {
+        for (a, o) in out.iter_mut().zip(harness::in_engine::run(code, cases)) {
             a.bundled = Some(o);
         }
     }
@@ -1070,7 +1067,7 @@ fn run_cases(code: &str, cases: &[Case], engines: Engines) -> Vec<Answers> {
         let short: Vec<usize> = (0..cases.len()).filter(|&i| cases[i].event["request"].to_string().len() <= NJS_MAX_REQUEST).collect();
         for chunk in short.chunks(NJS_CHUNK) {
             let list: Vec<Case> = chunk.iter().map(|&i| cases[i].clone()).collect();
-            for (&i, o) in chunk.iter().zip(common::njs::run(code, &list)) {
+            for (&i, o) in chunk.iter().zip(harness::under_njs::run(code, &list)) {
                 out[i].njs = Some(o);
             }
         }
@@ -1114,18 +1111,11 @@ impl Kind {
     }
 }
 
-/// What a request let through on its token exercised, for the coverage summary.
-fn features(p: &PolicySpec, case: &Case) -> Vec<&'static str> {
+/// What a request let through on its token exercised, for the coverage summary: the policy's
+/// features (`harness::features`) and where the token was found.
+fn features(policy: &Value, keys: &[cfjwt::key::Key], p: &PolicySpec, case: &Case) -> Vec<&'static str> {
     let r = &case.event["request"];
-    let mut f = vec![if p.runtime == Some("cloudfront-js-1.0") { "runtime 1.0" } else { "runtime 2.0" }];
-    if p.uses_store() {
-        f.push("KeyValueStore");
-    } else if p.keys.len() > 1 {
-        f.push("several keys");
-    }
-    if !p.uses_store() && p.keys.iter().any(|(id, _)| id.is_some()) {
-        f.push("keys with ids");
-    }
+    let mut f = harness::features_of(policy, keys);
     let first = p.sources().into_iter().find(|s| {
         let (kind, name) = s.split_once(':').unwrap();
         let container = match kind {
@@ -1141,18 +1131,6 @@ fn features(p: &PolicySpec, case: &Case) -> Vec<&'static str> {
         Some("header") => "token in a header",
         _ => "token in a cookie",
     });
-    let c = &p.json()["claims"];
-    for (field, name) in [("scope", "scope"), ("max_age", "max_age"), ("iss", "iss"), ("aud", "aud")] {
-        if c.get(field).is_some() {
-            f.push(name);
-        }
-    }
-    if p.leeway() > 0 {
-        f.push("leeway");
-    }
-    if p.strip == Some(false) {
-        f.push("strip off");
-    }
     f
 }
 
@@ -1177,14 +1155,14 @@ fn check(s: &Scenario, engines: Engines, tally: &Mutex<Tally>) {
                 .keys
                 .iter()
                 .map(|(id, k)| match id {
-                    Some(id) => common::key_with_id(id, k),
-                    None => common::key(k),
+                    Some(id) => harness::key_with_id(id, k),
+                    None => harness::key(k),
                 })
                 .collect(),
             s.policy.keys.iter().map(|(id, k)| (id.map(str::to_owned), k.clone())).collect(),
         )
     };
-    let code = common::generate(&policy_text, keys);
+    let code = harness::generate(&policy_text, keys.clone());
     let mut built: Vec<(Case, String)> = s.requests.iter().map(|r| build_case(r, &s.policy)).collect();
     // The bundled engine compiles once per run of cases sharing a clock and a store.
     built.sort_by_key(|(c, _)| (c.now, c.kvs.as_ref().map(|v| v.as_object().unwrap().len())));
@@ -1223,7 +1201,7 @@ fn check(s: &Scenario, engines: Engines, tally: &Mutex<Tally>) {
             closed["preflight"] = json!(false);
             let store = case.kvs.as_ref().and_then(Value::as_object);
             if matches!(reference::decide(&closed, &ref_keys, store, request, case.now as f64), Verdict::Allow(_)) {
-                through_token.extend(features(&s.policy, case));
+                through_token.extend(features(&policy, &keys, &s.policy, case));
             }
         }
         let by_njs = answer.njs.as_ref().map(|o| compare(&policy, request, expected, o));
@@ -1337,7 +1315,7 @@ fn the_reference_verifier_follows_the_spec() {
     let key = b"reference-key-reference-key-reference-key".to_vec();
     let keys = vec![(None, key.clone())];
     let now = NOW as f64;
-    let tok = |claims: &str| common::token_raw(r#"{"alg":"HS256","typ":"JWT"}"#, claims, &key);
+    let tok = |claims: &str| harness::token_raw(r#"{"alg":"HS256","typ":"JWT"}"#, claims, &key);
     let req = |t: &str| json!({"method": "GET", "uri": "/courses/c1/x", "querystring": {"jwt": {"value": t}, "a": {"value": "1"}}, "headers": {}, "cookies": {}});
     let decide = |policy: Value, t: &str| reference::decide(&policy, &keys, None, &req(t), now);
     let allow = |v: &Verdict| matches!(v, Verdict::Allow(_));
@@ -1368,7 +1346,7 @@ fn the_reference_verifier_follows_the_spec() {
     assert!(!allow(&decide(p.clone(), &aged(now + 0.5))));
     assert!(!allow(&decide(p, &tok(&exp(60.0)))));
     // Header rules.
-    let with_header = |h: &str| common::token_raw(h, &exp(60.0), &key);
+    let with_header = |h: &str| harness::token_raw(h, &exp(60.0), &key);
     assert!(allow(&decide(json!({}), &with_header(r#"{"alg":"HS256"}"#))));
     assert!(allow(&decide(json!({}), &with_header(r#"{"alg":"\u0048S256"}"#))));
     assert!(!allow(&decide(json!({}), &with_header(r#"{"alg":"none"}"#))));
@@ -1393,7 +1371,7 @@ fn the_reference_verifier_follows_the_spec() {
     assert!(scoped("/courses/c1/x", "/courses/c1/x"));
     // Kid selection.
     let two = vec![(Some("a".to_owned()), b"key-a-key-a-key-a-key-a-key-a-key-a".to_vec()), (None, key.clone())];
-    let r = |h: &str, k: &[u8]| req(&common::token_raw(h, &exp(60.0), k));
+    let r = |h: &str, k: &[u8]| req(&harness::token_raw(h, &exp(60.0), k));
     assert!(allow(&reference::decide(&json!({}), &two, None, &r(r#"{"alg":"HS256"}"#, &key), now)));
     assert!(!allow(&reference::decide(&json!({}), &two, None, &r(r#"{"alg":"HS256","kid":"a"}"#, &key), now)));
     assert!(!allow(&reference::decide(&json!({}), &two, None, &r(r#"{"alg":"HS256","kid":null}"#, &key), now)));

@@ -6,13 +6,14 @@
 //! how to install it.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::time::Duration;
 
 use cfjwt::cloudfront::Runtime;
 use cfjwt::runtime::{self, normalize_event, EngineError, Options, TestResult, TIME_LIMIT_MESSAGE};
 use serde_json::{json, Value};
+
+use crate::harness::{token_raw, under_njs};
 
 const NOW_MS: f64 = 1_700_000_000_000.0;
 
@@ -48,37 +49,11 @@ fn logs_of(runtime: Runtime, body: &str) -> Vec<String> {
 // ------------------------------------------------------------------------------------------------
 // njs
 
-fn njs_path() -> PathBuf {
-    let path = Path::new("/usr/bin/njs");
-    assert!(
-        path.exists(),
-        "njs is not installed, and the engine's njs comparisons need it: run `apt-get install -y njs`"
-    );
-    path.to_path_buf()
-}
-
-/// njs 0.7 prints "X() is deprecated and will be removed in the future" (without a newline) the
-/// first time a byte-string method runs; it is not part of the program's output.
-fn strip_deprecations(mut out: String) -> String {
-    const TAIL: &str = " is deprecated and will be removed in the future";
-    while let Some(at) = out.find(TAIL) {
-        let start = out[..at]
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '(' || c == ')'))
-            .map_or(0, |i| i + 1);
-        out.replace_range(start..at + TAIL.len(), "");
-    }
-    out
-}
-
 /// Runs a script under njs and returns its output lines.
 fn njs_logs(script: &str) -> Vec<String> {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let file = dir.path().join("snippet.js");
-    std::fs::write(&file, script).expect("write snippet");
-    let out = Command::new(njs_path()).arg(&file).output().expect("run njs");
-    let stdout = strip_deprecations(String::from_utf8_lossy(&out.stdout).into_owned());
-    assert!(out.status.success(), "njs failed: {}{}", stdout, String::from_utf8_lossy(&out.stderr));
-    stdout.lines().map(str::to_owned).collect()
+    let out = under_njs::run_script(script);
+    assert!(out.success, "njs failed: {}{}", out.stdout, out.stderr);
+    out.stdout.lines().map(str::to_owned).collect()
 }
 
 /// Evaluates each expression in njs and in the bundled runtime and asserts the same output:
@@ -1113,16 +1088,6 @@ fn files_that_are_not_events_are_refused() {
 // ------------------------------------------------------------------------------------------------
 // A JWT check as the generator writes it, end to end
 
-fn hs256(secret: &[u8], header: &str, payload: &str) -> String {
-    use base64::Engine as _;
-    use hmac::Mac as _;
-    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let signing_input = format!("{}.{}", b64.encode(header), b64.encode(payload));
-    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret).expect("any key length");
-    mac.update(signing_input.as_bytes());
-    format!("{signing_input}.{}", b64.encode(mac.finalize().into_bytes()))
-}
-
 #[test]
 fn an_hs256_check_accepts_good_tokens_and_refuses_bad_ones() {
     let code_1 = r#"var crypto = require('crypto');
@@ -1144,9 +1109,9 @@ function handler(event) {
         .replace("String.bytesFrom(parts[1], 'base64url').fromUTF8()", "Buffer.from(parts[1], 'base64url').toString()");
     let secret = b"a-secret-of-at-least-32-bytes-length!";
     let header = r#"{"alg":"HS256","typ":"JWT"}"#;
-    let good = hs256(secret, header, r#"{"sub":"é","exp":1700000060}"#);
-    let expired = hs256(secret, header, r#"{"exp":1700000000}"#);
-    let forged = hs256(b"another-secret-of-at-least-32-bytes", header, r#"{"exp":1700000060}"#);
+    let good = token_raw(header, r#"{"sub":"é","exp":1700000060}"#, secret);
+    let expired = token_raw(header, r#"{"exp":1700000000}"#, secret);
+    let forged = token_raw(header, r#"{"exp":1700000060}"#, b"another-secret-of-at-least-32-bytes");
     let with_token = |token: &str| {
         let mut e = event();
         e["request"]["querystring"]["jwt"] = json!({"value": token});
@@ -1180,8 +1145,8 @@ fn results_serialise_like_test_function() {
     assert!(utilization <= 100);
 }
 
-/// Throughput of a JWT check, for the record: `cargo test --release --test engine -- --ignored
-/// --nocapture throughput`. Not run by default: a debug build is an order of magnitude slower.
+/// Throughput of a JWT check, for the record: `cargo test --release --test it -- --ignored
+/// --nocapture engine::throughput`. Not run by default: a debug build is an order of magnitude slower.
 #[test]
 #[ignore]
 fn throughput() {
@@ -1199,7 +1164,7 @@ async function handler(event) {
   delete event.request.querystring.jwt;
   return event.request;
 }"#;
-    let token = hs256(b"a-secret-of-at-least-32-bytes-length!", r#"{"alg":"HS256","typ":"JWT"}"#, r#"{"sub":"u1","exp":1700000060}"#);
+    let token = token_raw(r#"{"alg":"HS256","typ":"JWT"}"#, r#"{"sub":"u1","exp":1700000060}"#, b"a-secret-of-at-least-32-bytes-length!");
     let mut e = event();
     e["request"]["querystring"]["jwt"] = json!({"value": token});
     let events = vec![e; 20_000];

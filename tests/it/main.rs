@@ -1,0 +1,16 @@
+//! The integration tests, one test binary (`cargo test --test it`; a module's name filters, e.g.
+//! `cargo test --test it hostile`): one module per area, all on one shared harness.
+
+mod harness;
+
+mod baselines;
+mod check;
+mod cli;
+mod constant_time;
+mod engine;
+mod features;
+mod generated;
+mod golden;
+mod hostile;
+mod size;
+mod toolchain;
