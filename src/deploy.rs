@@ -6,11 +6,17 @@
 //! `%{` escaped (or a quoted string). With a KeyValueStore, the snippet also says how to put the
 //! secret into it, reading the secret from a file: cfjwt never sees the secret.
 //!
-//! Everything here is text building; `cli.rs` reads the file and the arguments.
+//! [`prepare`] holds the rules a deployment must meet (a function name CloudFront takes, a store
+//! only with runtime 2.0, a key it can hold, nothing that breaks a snippet's lines) and the
+//! warnings worth giving (the code does not read the store key, loads `cloudfront` with no store
+//! associated, or fails `cfjwt check`); the rest is text building. The command line only reads the
+//! file.
 
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
+use std::path::PathBuf;
 
-use crate::cloudfront::Runtime;
+use crate::check::{self, Facts, Problem};
+use crate::cloudfront::{Runtime, MAX_CODE_BYTES, MAX_KVS_KEY_BYTES};
 
 /// The tool the snippet is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -48,33 +54,195 @@ pub struct Deployment {
     pub store: Option<Store>,
 }
 
+/// What `cfjwt deploy` is asked for, as given.
+#[derive(Clone, Debug)]
+pub struct Request {
+    /// The function file as the user named it.
+    pub file: PathBuf,
+    /// Its bytes.
+    pub code: Vec<u8>,
+    /// The CloudFront function's name.
+    pub name: String,
+    pub format: Format,
+    /// The runtime to deploy as; none for the file's marker comment.
+    pub runtime: Option<Runtime>,
+    /// The KeyValueStore to associate; none for no store (then `kvs_key` and `secret_file` are unused).
+    pub kvs_arn: Option<String>,
+    /// The store key the function reads.
+    pub kvs_key: String,
+    /// The file holding the secret, as the put-key command names it.
+    pub secret_file: String,
+    pub comment: String,
+}
+
+/// A deployment that meets the rules, what to warn about it, and the snippet's format.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    pub deployment: Deployment,
+    pub format: Format,
+    /// In the order found; none for a clean function.
+    pub warnings: Vec<Warning>,
+}
+
+impl Prepared {
+    /// The snippet to print.
+    pub fn snippet(&self) -> String {
+        snippet(&self.deployment, self.format)
+    }
+}
+
+/// Something that does not stop the deployment but probably is a mistake. `file` is the function
+/// file's name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Warning {
+    /// `--runtime` differs from the runtime the file's marker names.
+    RuntimeOverridden { file: String, marker: Runtime, runtime: Runtime },
+    /// A store is associated but no string in the code names the key.
+    KeyNotMentioned { file: String, key: String },
+    /// The code loads the `cloudfront` module (the KeyValueStore's) and no store is associated.
+    NoStore { file: String },
+    /// `cfjwt check` finds problems (in file order; at least one).
+    Check { file: String, problems: Vec<Problem> },
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Warning::RuntimeOverridden { file, marker, runtime } => {
+                write!(f, "{file} says it is for {marker}; deploying it as {runtime} (--runtime)")
+            }
+            Warning::KeyNotMentioned { file, key } => {
+                write!(f, "{file} does not mention the store key `{key}`; give the policy's key.kvs with --kvs-key")
+            }
+            Warning::NoStore { file } => {
+                write!(
+                    f,
+                    "{file} imports `cloudfront` (a KeyValueStore policy?); give --kvs-arn to associate the store"
+                )
+            }
+            Warning::Check { file, problems } => {
+                let first = &problems[0];
+                write!(
+                    f,
+                    "`cfjwt check` finds {} problem(s) in {file} that CloudFront may refuse; the first: {}:{}: {}",
+                    problems.len(),
+                    first.line,
+                    first.column,
+                    first.message
+                )
+            }
+        }
+    }
+}
+
+/// Why a file cannot be deployed as asked. Messages name the flag or file at fault.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DeployError {
+    #[error("{file}: the file name is not UTF-8")]
+    FileNameNotUtf8 { file: String },
+    #[error("{what}: control characters cannot be written into a deploy snippet")]
+    Unprintable { what: &'static str },
+    #[error("--name: `{0}` is not a CloudFront function name (1 to 64 of A-Z a-z 0-9 - _)")]
+    Name(String),
+    #[error("{file}: not UTF-8, which CloudFront requires of function code")]
+    CodeNotUtf8 { file: String },
+    #[error("{file}: no runtime marker on the first line (`// cloudfront-js-2.0`); give --runtime")]
+    NoRuntime { file: String },
+    #[error("--kvs-arn: `{0}` is not a KeyValueStore ARN (arn:aws:cloudfront::ACCOUNT:key-value-store/ID)")]
+    StoreArn(String),
+    #[error("--kvs-arn: a KeyValueStore needs runtime {}, and {file} is for {runtime}", crate::cloudfront::Profile::runtimes_with(|p| p.key_value_store))]
+    StoreRuntime { file: String, runtime: Runtime },
+    #[error("--kvs-key: a KeyValueStore key name must be 1 to {MAX_KVS_KEY_BYTES} bytes long")]
+    StoreKeyLength,
+}
+
+/// Checks a request against the rules and finds what to warn about.
+pub fn prepare(request: Request) -> Result<Prepared, DeployError> {
+    let Request { file, code, name, format, runtime, kvs_arn, kvs_key, secret_file, comment } = request;
+    let file = file
+        .into_os_string()
+        .into_string()
+        .map_err(|f| DeployError::FileNameNotUtf8 { file: std::path::Path::new(&f).display().to_string() })?;
+    check_printable("the file name", &file)?;
+    check_name(&name)?;
+    check_printable("--comment", &comment)?;
+    let code = String::from_utf8(code).map_err(|_| DeployError::CodeNotUtf8 { file: file.clone() })?;
+    let mut warnings = Vec::new();
+    let runtime = match (runtime, Runtime::from_marker(&code)) {
+        (Some(r), Some(m)) if r != m => {
+            warnings.push(Warning::RuntimeOverridden { file: file.clone(), marker: m, runtime: r });
+            r
+        }
+        (Some(r), _) | (None, Some(r)) => r,
+        (None, None) => return Err(DeployError::NoRuntime { file }),
+    };
+    // `None` when the code does not parse: the check below says so, and no other guess is made.
+    let facts = check::facts(&code);
+    let store = match kvs_arn {
+        None => None,
+        Some(arn) => {
+            check_store_arn(&arn)?;
+            if !runtime.profile().key_value_store {
+                return Err(DeployError::StoreRuntime { file, runtime });
+            }
+            if !crate::policy::rules::is_store_key(&kvs_key) {
+                return Err(DeployError::StoreKeyLength);
+            }
+            check_printable("--kvs-key", &kvs_key)?;
+            check_printable("--secret-file", &secret_file)?;
+            if facts.as_ref().is_some_and(|f| !reads_key(f, &kvs_key)) {
+                warnings.push(Warning::KeyNotMentioned { file: file.clone(), key: kvs_key.clone() });
+            }
+            Some(Store { arn, key: kvs_key, secret_file })
+        }
+    };
+    if store.is_none() && facts.as_ref().is_some_and(|f| f.modules.contains("cloudfront")) {
+        warnings.push(Warning::NoStore { file: file.clone() });
+    }
+    let problems =
+        check::check_bytes(code.as_bytes(), &check::Options { runtime: Some(runtime), max_bytes: MAX_CODE_BYTES });
+    if !problems.is_empty() {
+        warnings.push(Warning::Check { file: file.clone(), problems });
+    }
+    let deployment = Deployment { file, code, name, runtime, comment, store };
+    Ok(Prepared { deployment, format, warnings })
+}
+
+/// Whether the code can read the store key `key`: a generated function reads `NAME`, or
+/// `NAME:` + the token's kid, so either the key itself or, for a key `NAME:KID`, the string
+/// `NAME:` is one of its string literals.
+fn reads_key(facts: &Facts, key: &str) -> bool {
+    let prefix = key.rsplit_once(':').map(|(p, _)| format!("{p}:"));
+    facts.strings.contains(key) || prefix.is_some_and(|p| facts.strings.contains(&p))
+}
+
 /// Checks a CloudFront function name: 1 to 64 of `A-Z a-z 0-9 - _`.
-pub fn check_name(name: &str) -> Result<(), String> {
+pub fn check_name(name: &str) -> Result<(), DeployError> {
     let ok = (1..=64).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if ok {
         Ok(())
     } else {
-        Err(format!("--name: `{name}` is not a CloudFront function name (1 to 64 of A-Z a-z 0-9 - _)"))
+        Err(DeployError::Name(name.to_string()))
     }
 }
 
 /// Checks a KeyValueStore ARN's shape.
-pub fn check_store_arn(arn: &str) -> Result<(), String> {
+pub fn check_store_arn(arn: &str) -> Result<(), DeployError> {
     let ok = arn.starts_with("arn:")
         && arn.contains(":key-value-store/")
         && !arn.chars().any(|c| c.is_control() || c.is_whitespace());
     if ok {
         Ok(())
     } else {
-        Err(format!("--kvs-arn: `{arn}` is not a KeyValueStore ARN (arn:aws:cloudfront::ACCOUNT:key-value-store/ID)"))
+        Err(DeployError::StoreArn(arn.to_string()))
     }
 }
 
 /// Checks text that goes into the snippet's comment lines and commands (file names, the store
 /// key): no control characters, so no line of the snippet can be broken.
-pub fn check_printable(what: &str, text: &str) -> Result<(), String> {
+pub fn check_printable(what: &'static str, text: &str) -> Result<(), DeployError> {
     if text.chars().any(char::is_control) {
-        Err(format!("{what}: control characters cannot be written into a deploy snippet"))
+        Err(DeployError::Unprintable { what })
     } else {
         Ok(())
     }
@@ -418,6 +586,72 @@ mod tests {
         assert_eq!(logical_id("_"), "Function");
         assert_eq!(terraform_label("jwt-check"), "jwt_check");
         assert_eq!(terraform_label("1st"), "f_1st");
+    }
+
+    fn request(code: &str) -> Request {
+        Request {
+            file: "f.js".into(),
+            code: code.as_bytes().to_vec(),
+            name: "jwt-check".into(),
+            format: Format::AwsCli,
+            runtime: None,
+            kvs_arn: None,
+            kvs_key: "jwt.secret".into(),
+            secret_file: "jwt.key".into(),
+            comment: "c".into(),
+        }
+    }
+
+    const ARN: &str = "arn:aws:cloudfront::123456789012:key-value-store/abc";
+    const STORE_CODE: &str = "// cloudfront-js-2.0\nimport cf from 'cloudfront';\n\
+        async function handler(e) { const k = e.kid ? 'jwt.secret:' + e.kid : 'jwt.secret'; \
+        await cf.kvs().get(k); return e.request; }\n";
+
+    #[test]
+    fn prepare_follows_the_rules() {
+        let clean = prepare(request("// cloudfront-js-2.0\nfunction handler(e) { return e.request; }\n")).unwrap();
+        assert_eq!(clean.warnings, []);
+        assert_eq!(clean.deployment.runtime, Runtime::Js2);
+        assert!(clean.deployment.store.is_none());
+        let bare = request("function handler(e) { return e.request; }\n");
+        assert_eq!(prepare(bare.clone()).unwrap_err(), DeployError::NoRuntime { file: "f.js".into() });
+        let given = prepare(Request { runtime: Some(Runtime::Js1), ..bare }).unwrap();
+        assert_eq!(given.deployment.runtime, Runtime::Js1);
+        let js1 = request("// cloudfront-js-1.0\nfunction handler(e) { return e.request; }\n");
+        let err = prepare(Request { kvs_arn: Some(ARN.into()), ..js1 }).unwrap_err();
+        assert!(matches!(err, DeployError::StoreRuntime { .. }), "{err}");
+        let long =
+            Request { kvs_arn: Some(ARN.into()), kvs_key: "k".repeat(MAX_KVS_KEY_BYTES + 1), ..request(STORE_CODE) };
+        assert_eq!(prepare(long).unwrap_err(), DeployError::StoreKeyLength);
+        let latin1 = Request { code: b"// cloudfront-js-2.0\n\xe9\n".to_vec(), ..request("") };
+        assert_eq!(prepare(latin1).unwrap_err(), DeployError::CodeNotUtf8 { file: "f.js".into() });
+        let err = prepare(Request { comment: "a\nb".into(), ..request(STORE_CODE) }).unwrap_err();
+        assert_eq!(err.to_string(), "--comment: control characters cannot be written into a deploy snippet");
+    }
+
+    #[test]
+    fn prepare_warns_from_the_syntax_tree() {
+        let no_store = prepare(request(STORE_CODE)).unwrap();
+        assert_eq!(no_store.warnings, [Warning::NoStore { file: "f.js".into() }]);
+        let with_store = |key: &str| {
+            let r = Request { kvs_arn: Some(ARN.into()), kvs_key: key.into(), ..request(STORE_CODE) };
+            prepare(r).unwrap().warnings
+        };
+        assert_eq!(with_store("jwt.secret"), []);
+        assert_eq!(with_store("jwt.secret:2026-11"), []);
+        assert_eq!(with_store("other"), [Warning::KeyNotMentioned { file: "f.js".into(), key: "other".into() }]);
+        // Words in comments are not code: neither `import` nor the key counts there.
+        let commented = "// cloudfront-js-2.0\n// import cf from 'cloudfront'; \"jwt.secret\"\n\
+                         function handler(e) { return e.request; }\n";
+        assert_eq!(prepare(request(commented)).unwrap().warnings, []);
+        let r = Request { kvs_arn: Some(ARN.into()), ..request(commented) };
+        assert_eq!(prepare(r).unwrap().warnings.len(), 1);
+        let overridden = prepare(Request { runtime: Some(Runtime::Js1), ..request(STORE_CODE) }).unwrap();
+        assert!(matches!(
+            overridden.warnings[0],
+            Warning::RuntimeOverridden { marker: Runtime::Js2, runtime: Runtime::Js1, .. }
+        ));
+        assert!(matches!(overridden.warnings.last(), Some(Warning::Check { .. })), "{:?}", overridden.warnings);
     }
 
     #[test]

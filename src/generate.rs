@@ -1,9 +1,11 @@
 //! `cfjwt gen` without the command line: policy and keys in, function text out, refused when
 //! CloudFront would refuse it for size.
 
+use std::path::PathBuf;
+
 use crate::cloudfront::{MAX_CODE_BYTES, WARN_CODE_BYTES};
 use crate::emit::{self, Style};
-use crate::key::Key;
+use crate::key::{self, Key, KeyArg, KeyError, LoadOptions};
 use crate::plan::{Plan, PlanError};
 use crate::policy::Policy;
 
@@ -14,6 +16,29 @@ pub enum GenError {
     TooLarge { bytes: usize, over: usize },
     #[error(transparent)]
     Plan(#[from] PlanError),
+}
+
+/// What `cfjwt gen` is asked for: the policy file, where the keys to embed come from, the style.
+#[derive(Clone, Debug)]
+pub struct Request {
+    /// The policy file.
+    pub config: PathBuf,
+    /// The keys, in order; none for a policy that reads its key from the KeyValueStore.
+    pub keys: Vec<KeyArg>,
+    pub key_options: LoadOptions,
+    pub style: Style,
+}
+
+impl Request {
+    /// The keys the request names, read; none when it names none (then [`generate`] says whether
+    /// the policy needs one).
+    pub fn load_keys(&self) -> Result<Vec<Key>, KeyError> {
+        if self.keys.is_empty() {
+            Ok(Vec::new())
+        } else {
+            key::load_all(&self.keys, self.key_options)
+        }
+    }
 }
 
 /// A generated function.

@@ -1,6 +1,9 @@
 //! `cfjwt init`: the starter policies for the three common setups (`templates/init/*.json`, the
 //! same policies as `examples/*.json` plus a `"$schema"` for editors) and, since JSON has no
-//! comments, the explanation `init` prints to stderr beside the file it writes.
+//! comments, the explanation `init` prints to stderr beside the file it writes; and writing the file
+//! (whole, and not over an existing one unless asked).
+
+use std::path::{Path, PathBuf};
 
 /// One setup: its name, its policy text and what to say about it.
 #[derive(Debug)]
@@ -84,6 +87,54 @@ pub fn find(name: &str) -> Option<&'static Setup> {
     SETUPS.iter().find(|s| s.name == name)
 }
 
+/// What `cfjwt init` is asked for.
+#[derive(Clone, Debug)]
+pub struct Request {
+    /// The setup's name.
+    pub setup: String,
+    pub output: Destination,
+    /// Replace the file if it exists.
+    pub force: bool,
+}
+
+/// Where the starter policy goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Destination {
+    /// Standard output: the caller prints [`Setup::policy`].
+    Stdout,
+    /// A file, written whole or not at all.
+    File(PathBuf),
+}
+
+/// Why no starter policy was written.
+#[derive(Debug, thiserror::Error)]
+pub enum InitError {
+    #[error("--setup: `{0}` is not a setup")]
+    Unknown(String),
+    #[error("{}: the file exists; give --force to replace it", .0.display())]
+    Exists(PathBuf),
+    #[error("{}: cannot write it", file.display())]
+    Write {
+        file: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The setup named `name`, or the error that says there is none.
+pub fn find_setup(name: &str) -> Result<&'static Setup, InitError> {
+    find(name).ok_or_else(|| InitError::Unknown(name.to_string()))
+}
+
+/// Writes the setup's policy to `file`, which must not exist unless `force`.
+pub fn write(setup: &Setup, file: &Path, force: bool) -> Result<(), InitError> {
+    if !force && file.exists() {
+        return Err(InitError::Exists(file.to_owned()));
+    }
+    crate::output::write_atomically(file, setup.policy.as_bytes())
+        .map_err(|source| InitError::Write { file: file.to_owned(), source })
+}
+
 impl Setup {
     /// What `init` prints to stderr after writing the policy to `written_to`.
     pub fn explanation(&self, written_to: &str) -> String {
@@ -109,7 +160,6 @@ impl Setup {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
 
     #[test]
     fn every_starter_policy_is_valid() {

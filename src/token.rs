@@ -7,7 +7,60 @@ use hmac::{Hmac, Mac};
 use serde_json::{Map, Value};
 use sha2::Sha256;
 
-use crate::key::Secret;
+use crate::key::{self, KeyArg, KeyError, LoadOptions, Secret};
+
+/// What `cfjwt token` is asked for, as given: one key to sign with, the claims as JSON text.
+#[derive(Clone, Debug, Default)]
+pub struct Request {
+    /// Exactly one key.
+    pub keys: Vec<KeyArg>,
+    pub key_options: LoadOptions,
+    /// A JSON object; none for no claims.
+    pub claims: Option<String>,
+    /// When set, `exp` = now + ttl.
+    pub ttl: Option<i64>,
+    /// When true, `iat` = now.
+    pub iat: bool,
+    /// Unix seconds; none for the clock.
+    pub now: Option<i64>,
+    /// The header's `kid`; none for the key's id, if it has one.
+    pub kid: Option<String>,
+}
+
+/// Why no token was minted.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("give exactly one key (--key-file or --key-env) to sign with")]
+    OneKey,
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error("--claims: give a JSON object, such as '{{\"sub\":\"u1\"}}'")]
+    ClaimsNotObject,
+    #[error("--claims: not valid JSON: {0}")]
+    ClaimsJson(serde_json::Error),
+}
+
+/// Reads the request's key and claims and mints the token.
+pub fn mint_request(request: &Request) -> Result<String, TokenError> {
+    let [arg] = request.keys.as_slice() else {
+        return Err(TokenError::OneKey);
+    };
+    let key = key::load(arg, request.key_options)?;
+    let claims = match &request.claims {
+        None => Map::new(),
+        Some(text) => match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(m)) => m,
+            Ok(_) => return Err(TokenError::ClaimsNotObject),
+            Err(e) => return Err(TokenError::ClaimsJson(e)),
+        },
+    };
+    let now = request.now.unwrap_or_else(|| {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    });
+    let kid = request.kid.clone().or(key.id.clone());
+    let spec = TokenSpec { claims, kid, ttl: request.ttl, iat: request.iat, now };
+    Ok(mint(&key.secret, &spec))
+}
 
 /// What goes into a token.
 #[derive(Debug, Clone, Default)]

@@ -102,7 +102,8 @@ pub struct Policy {
 /// A policy file that cannot be used, with the file, the JSON path of the field and the reason.
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyError {
-    #[error("{file}: cannot read the policy file: {source}")]
+    /// The OS error is the source, not part of the message, so a printed chain names it once.
+    #[error("{file}: cannot read the policy file")]
     Read {
         file: PathBuf,
         #[source]

@@ -1,7 +1,8 @@
 //! The bundled CloudFront Functions runtime behind `cfjwt test`: runs a function's code on
 //! events in the `aws cloudfront test-function` format and reports what CloudFront would, without
-//! AWS. The rest of cfjwt only sees [`run`], [`normalize_event`] and their types; which engine
-//! runs the code (QuickJS, through `rquickjs`) stays inside this module.
+//! AWS. The rest of cfjwt only sees [`run`], [`normalize_event`], the readers of their input files
+//! ([`run_files`], [`load_store`]), the [`report`] and their types; which engine runs the code
+//! (QuickJS, through `rquickjs`) stays inside this module.
 //!
 //! # What is emulated
 //!
@@ -76,9 +77,13 @@
 
 mod engine;
 mod event;
+mod files;
 mod json;
 mod natives;
+pub mod report;
 mod validate;
+
+pub use files::{load_event, load_store, run_files, InputError, TestRequest};
 
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -296,3 +296,75 @@ fn output_over_the_size_limit_is_refused_and_near_it_warned() {
         .success()
         .stderr(predicate::str::starts_with("warning: ").and(predicate::str::contains("close to CloudFront's limit")));
 }
+
+/// Runs cfjwt with its stdout a pipe whose reader goes away after reading `read` bytes (0: right
+/// after the start, before cfjwt writes anything), and checks that cfjwt ends quietly with exit 0.
+fn ends_quietly_when_stdout_closes(args: &[&str], read: usize) {
+    use std::io::Read as _;
+    use std::process::{Command as StdCommand, Stdio};
+    let mut child = StdCommand::new(env!("CARGO_BIN_EXE_cfjwt"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    if read > 0 {
+        let mut head = vec![0; read];
+        stdout.read_exact(&mut head).unwrap();
+    }
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    assert!(!stderr.contains("error"), "{args:?}: {stderr}");
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+}
+
+#[test]
+fn a_closed_stdout_ends_every_command_quietly() {
+    let d = Dir::new();
+    let gen = ["gen", "--config", &d.path("policy.json"), "--key-file", &d.path("key")];
+    cfjwt().args(gen).args(["-o", &d.path("f.js")]).assert().success();
+    let token = ["token", "--key-file", &d.path("key"), "--ttl", "60"];
+    let deploy = ["deploy", &d.path("f.js"), "--name", "f", "--format", "cloudformation"];
+    let commands: [&[&str]; 9] = [
+        &["schema"],
+        &["man"],
+        &["man", "gen"],
+        &["completions", "bash"],
+        &["completions", "zsh"],
+        &gen,
+        &token,
+        &deploy,
+        &["init", "--setup", "api-bearer", "-o", "-"],
+    ];
+    for args in commands {
+        ends_quietly_when_stdout_closes(args, 0);
+    }
+    // More than a pipe holds (64 KiB), so cfjwt must still be writing when the reader goes.
+    d.write("echo.js", "function handler(event) { return event.request; }\n");
+    let big = "x".repeat(4000);
+    let event = serde_json::json!({"request": {"method": "GET", "uri": "/", "headers": {"x-big": {"value": big}}}});
+    d.write("e.json", &event.to_string());
+    let mut test = vec!["test".to_string(), d.path("echo.js"), "--json".into(), "--event".into()];
+    test.extend(std::iter::repeat_n(d.path("e.json"), 40));
+    let test: Vec<&str> = test.iter().map(String::as_str).collect();
+    let out = cfjwt().args(&test).output().unwrap();
+    assert!(out.stdout.len() > 128 * 1024, "{} bytes", out.stdout.len());
+    ends_quietly_when_stdout_closes(&test, 10);
+    ends_quietly_when_stdout_closes(&test, 0);
+}
+
+#[test]
+fn an_unreadable_policy_names_its_os_error_once() {
+    let d = Dir::new();
+    let missing = d.path("missing.json");
+    let out = cfjwt().args(["gen", "--config", &missing, "--key-file", &d.path("key")]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.starts_with(&format!("error: {missing}: cannot read the policy file: ")), "{stderr}");
+    assert_eq!(stderr.matches("No such file or directory").count(), 1, "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}

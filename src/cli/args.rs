@@ -1,0 +1,314 @@
+//! What users type: every clap type of the command line, and for each command the one place its
+//! arguments become the library's request (plus, where the command needs it, where the output goes).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::check;
+use crate::cloudfront::Runtime;
+use crate::deploy;
+use crate::emit::Style;
+use crate::generate;
+use crate::init;
+use crate::key::{Encoding, KeyArg, LoadOptions};
+use crate::runtime;
+use crate::token;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "cfjwt",
+    version,
+    about = "Generate, check and test CloudFront Functions that verify HS256 JWTs at the edge",
+    long_about = "Generate, check and test CloudFront Functions (viewer request) that verify HS256 JWTs at the edge.\n\n\
+                  Exit codes: 0 success; 1 a check said no (output differs, problems found, the function failed); 2 bad input."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Write the viewer-request function for a policy and key(s).
+    Gen(GenArgs),
+    /// Check a function file against what CloudFront accepts.
+    Check(CheckArgs),
+    /// Run a function on events in the bundled engine, as CloudFront would.
+    Test(TestArgs),
+    /// Mint an HS256 token for testing.
+    Token(TokenArgs),
+    /// Print the policy file's JSON Schema (draft 2020-12), for editors and CI.
+    Schema,
+    /// Print what deploys a function file: AWS CLI commands, CloudFormation or Terraform.
+    Deploy(DeployArgs),
+    /// Write a starter policy for a common setup.
+    Init(InitArgs),
+    /// Print a shell completion script (source it, or install it where your shell looks).
+    Completions(CompletionsArgs),
+    /// Print the man page (roff): `cfjwt man | man -l -`.
+    Man(ManArgs),
+}
+
+/// Where keys come from. Secrets are read from files or environment variables, never from the
+/// command line, and never printed.
+#[derive(Args, Debug)]
+pub struct KeyArgs {
+    /// A file whose bytes are the secret (one trailing newline dropped); `KID=PATH` gives it a key id.
+    /// Repeat for several keys (rotation).
+    #[arg(long = "key-file", value_name = "[KID=]PATH")]
+    key_file: Vec<String>,
+    /// An environment variable holding the secret; `KID=VAR` gives it a key id. Repeatable.
+    #[arg(long = "key-env", value_name = "[KID=]VAR")]
+    key_env: Vec<String>,
+    /// How the key text is encoded.
+    #[arg(long = "key-encoding", value_enum, default_value_t = Encoding::Utf8)]
+    key_encoding: Encoding,
+    /// Accept a secret shorter than 32 bytes (RFC 7518 §3.2 forbids it; for tests only).
+    #[arg(long = "allow-short-key")]
+    allow_short_key: bool,
+}
+
+impl KeyArgs {
+    /// Key files first, then variables, each in the order given.
+    fn args(&self) -> Vec<KeyArg> {
+        let files = self.key_file.iter().map(|t| KeyArg::file(t));
+        files.chain(self.key_env.iter().map(|t| KeyArg::env(t))).collect()
+    }
+
+    fn options(&self) -> LoadOptions {
+        LoadOptions { encoding: self.key_encoding, allow_short: self.allow_short_key }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct GenArgs {
+    /// The policy file (JSON).
+    #[arg(long, value_name = "POLICY.json")]
+    config: PathBuf,
+    #[command(flatten)]
+    keys: KeyArgs,
+    /// Write the function here (whole or not at all) instead of to stdout.
+    #[arg(short, long, value_name = "OUT.js")]
+    output: Option<PathBuf>,
+    /// Readable output: indented, with the templates' names (larger; for review).
+    #[arg(long)]
+    pretty: bool,
+    /// Write nothing; exit 1 if OUT.js differs from what would be written.
+    #[arg(long, requires = "output")]
+    check: bool,
+}
+
+/// Where `gen` puts the function.
+#[derive(Debug)]
+pub enum GenTarget {
+    Stdout,
+    /// Written whole or not at all.
+    File(PathBuf),
+    /// Not written: compared with what the file holds.
+    Check(PathBuf),
+}
+
+impl GenArgs {
+    pub fn request(self) -> (generate::Request, GenTarget) {
+        let target = match (self.output, self.check) {
+            (Some(out), true) => GenTarget::Check(out),
+            (Some(out), false) => GenTarget::File(out),
+            (None, _) => GenTarget::Stdout,
+        };
+        let request = generate::Request {
+            config: self.config,
+            keys: self.keys.args(),
+            key_options: self.keys.options(),
+            style: if self.pretty { Style::Pretty } else { Style::Minified },
+        };
+        (request, target)
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// The function file.
+    file: PathBuf,
+    /// The runtime to check against (default: the file's marker comment, else cloudfront-js-2.0).
+    #[arg(long, value_parser = parse_runtime)]
+    runtime: Option<Runtime>,
+    /// The size limit in bytes.
+    #[arg(long = "max-bytes", default_value_t = crate::cloudfront::MAX_CODE_BYTES)]
+    max_bytes: usize,
+}
+
+impl CheckArgs {
+    /// The file to check, and how.
+    pub fn request(self) -> (PathBuf, check::Options) {
+        (self.file, check::Options { runtime: self.runtime, max_bytes: self.max_bytes })
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct TestArgs {
+    /// The function file.
+    file: PathBuf,
+    /// Event files in the `aws cloudfront test-function` format (`--event events/*.json`, or the
+    /// flag repeated); one result each.
+    #[arg(long, value_name = "EVENT.json", required = true, num_args = 1..)]
+    event: Vec<PathBuf>,
+    /// The time the function sees, in Unix seconds (default: the clock).
+    #[arg(long, value_name = "UNIX_SECONDS")]
+    now: Option<f64>,
+    /// KeyValueStore contents: a JSON object of key to value.
+    #[arg(long, value_name = "KVS.json")]
+    kvs: Option<PathBuf>,
+    /// The runtime (default: the file's marker comment, else cloudfront-js-2.0).
+    #[arg(long, value_parser = parse_runtime)]
+    runtime: Option<Runtime>,
+    /// Print one JSON result per line, as `aws cloudfront test-function` returns them (the default
+    /// when stdout is not a terminal).
+    #[arg(long)]
+    json: bool,
+}
+
+impl TestArgs {
+    /// The run, and whether `--json` was asked for.
+    pub fn request(self) -> (runtime::TestRequest, bool) {
+        let request = runtime::TestRequest {
+            file: self.file,
+            events: self.event,
+            now: self.now,
+            kvs: self.kvs,
+            runtime: self.runtime,
+        };
+        (request, self.json)
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct TokenArgs {
+    #[command(flatten)]
+    keys: KeyArgs,
+    /// Claims as a JSON object, e.g. '{"sub":"u1","scope":["/courses/c1/*"]}'.
+    #[arg(long)]
+    claims: Option<String>,
+    /// Set `exp` to now + SECONDS.
+    #[arg(long, value_name = "SECONDS", allow_hyphen_values = true)]
+    ttl: Option<i64>,
+    /// Set `iat` to now.
+    #[arg(long)]
+    iat: bool,
+    /// The time to use, in Unix seconds (default: the clock).
+    #[arg(long, value_name = "UNIX_SECONDS")]
+    now: Option<i64>,
+    /// The header's `kid` (default: the key's id, if it was given as KID=...).
+    #[arg(long)]
+    kid: Option<String>,
+}
+
+impl TokenArgs {
+    pub fn request(self) -> token::Request {
+        token::Request {
+            keys: self.keys.args(),
+            key_options: self.keys.options(),
+            claims: self.claims,
+            ttl: self.ttl,
+            iat: self.iat,
+            now: self.now,
+            kid: self.kid,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct DeployArgs {
+    /// The function file (UTF-8, as `cfjwt gen` writes it).
+    pub file: PathBuf,
+    /// The CloudFront function's name (1 to 64 of A-Z a-z 0-9 - _).
+    #[arg(long)]
+    name: String,
+    /// What the snippet is for.
+    #[arg(long, value_enum)]
+    format: deploy::Format,
+    /// The runtime (default: the file's marker comment; required when the file has none).
+    #[arg(long, value_parser = parse_runtime)]
+    runtime: Option<Runtime>,
+    /// Associate this KeyValueStore (its ARN) and print how to put the secret into it.
+    #[arg(long = "kvs-arn", value_name = "ARN")]
+    kvs_arn: Option<String>,
+    /// The store key the function reads: the policy's `key.kvs`.
+    #[arg(long = "kvs-key", value_name = "NAME", default_value = "jwt.secret", requires = "kvs_arn")]
+    kvs_key: String,
+    /// The file holding the secret, named in the printed put-key command (cfjwt does not read it).
+    #[arg(long = "secret-file", value_name = "PATH", default_value = "jwt.key", requires = "kvs_arn")]
+    secret_file: String,
+    /// The function's comment in CloudFront.
+    #[arg(long, default_value = "JWT check generated by cfjwt")]
+    comment: String,
+}
+
+impl DeployArgs {
+    /// The request, with the function file's bytes (`code`) read by the caller.
+    pub fn request(self, code: Vec<u8>) -> deploy::Request {
+        deploy::Request {
+            file: self.file,
+            code,
+            name: self.name,
+            format: self.format,
+            runtime: self.runtime,
+            kvs_arn: self.kvs_arn,
+            kvs_key: self.kvs_key,
+            secret_file: self.secret_file,
+            comment: self.comment,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// The setup to start from.
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(init::SETUPS.iter().map(|s| s.name)))]
+    setup: String,
+    /// Where to write the policy; `-` for stdout.
+    #[arg(short, long, value_name = "POLICY.json", default_value = "policy.json")]
+    output: PathBuf,
+    /// Replace the file if it exists.
+    #[arg(long)]
+    force: bool,
+}
+
+impl InitArgs {
+    pub fn request(self) -> init::Request {
+        let output = if self.output.as_os_str() == "-" {
+            init::Destination::Stdout
+        } else {
+            init::Destination::File(self.output)
+        };
+        init::Request { setup: self.setup, output, force: self.force }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Args, Debug)]
+pub struct ManArgs {
+    /// A subcommand's own page (`cfjwt man gen` is cfjwt-gen(1)); without it, cfjwt(1).
+    pub command: Option<String>,
+}
+
+fn parse_runtime(s: &str) -> Result<Runtime, String> {
+    s.parse()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,116 @@
+//! What a run reads from files: event files, KeyValueStore files (`--kvs`), and a whole
+//! `cfjwt test` run from the files it names. Kept apart from the engine so that every command that
+//! runs a function reads its inputs the same way and says the same things about bad ones.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+use super::report::{Case, Report};
+use super::{EngineError, Event, Options};
+use crate::cloudfront::Runtime;
+
+/// What `cfjwt test` is asked for: a function file run on event files.
+#[derive(Clone, Debug)]
+pub struct TestRequest {
+    /// The function file.
+    pub file: PathBuf,
+    /// Event files in the `aws cloudfront test-function` format, in order.
+    pub events: Vec<PathBuf>,
+    /// The time the function sees, in Unix seconds; none for the clock.
+    pub now: Option<f64>,
+    /// A KeyValueStore file (see [`load_store`]).
+    pub kvs: Option<PathBuf>,
+    /// None for the file's marker comment, else cloudfront-js-2.0.
+    pub runtime: Option<Runtime>,
+}
+
+/// A file a run needs that cannot be used. The message names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("{}: cannot read it", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}: not valid JSON", path.display())]
+    Json {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("{}: a KeyValueStore file is a JSON object of keys to values", path.display())]
+    NotAStore { path: PathBuf },
+    /// An event file that is not a CloudFront Functions event.
+    #[error("{}", path.display())]
+    Event {
+        path: PathBuf,
+        #[source]
+        source: EngineError,
+    },
+    /// The function itself cannot run (does not compile, no handler, ...).
+    #[error("{}", path.display())]
+    Function {
+        path: PathBuf,
+        #[source]
+        source: EngineError,
+    },
+}
+
+fn read(path: &Path) -> Result<String, InputError> {
+    std::fs::read_to_string(path).map_err(|source| InputError::Read { path: path.to_owned(), source })
+}
+
+fn read_json(path: &Path) -> Result<Value, InputError> {
+    serde_json::from_str(&read(path)?).map_err(|source| InputError::Json { path: path.to_owned(), source })
+}
+
+/// An event file, normalised as CloudFront would (see [`super::normalize_event`]).
+pub fn load_event(path: &Path) -> Result<Event, InputError> {
+    super::normalize_event(read_json(path)?).map_err(|source| InputError::Event { path: path.to_owned(), source })
+}
+
+/// A KeyValueStore file: a JSON object; string values are the values, others their JSON text.
+pub fn load_store(path: &Path) -> Result<BTreeMap<String, String>, InputError> {
+    let Value::Object(map) = read_json(path)? else {
+        return Err(InputError::NotAStore { path: path.to_owned() });
+    };
+    Ok(map
+        .into_iter()
+        .map(|(k, v)| match v {
+            Value::String(s) => (k, s),
+            other => (k, other.to_string()),
+        })
+        .collect())
+}
+
+/// Reads the function, its events and store, and runs the function on each event for one second
+/// at most.
+pub fn run_files(request: &TestRequest) -> Result<Report, InputError> {
+    let code = read(&request.file)?;
+    let events = request.events.iter().map(|p| load_event(p)).collect::<Result<Vec<_>, _>>()?;
+    let kvs = request.kvs.as_deref().map(load_store).transpose()?;
+    let now_ms = match request.now {
+        Some(s) => s * 1000.0,
+        None => SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as f64).unwrap_or(0.0),
+    };
+    let opts = Options {
+        runtime: request.runtime.or_else(|| Runtime::from_marker(&code)).unwrap_or_default(),
+        now_ms,
+        kvs,
+        time_limit: Duration::from_secs(1),
+    };
+    let results = super::run(&code, &events, &opts)
+        .map_err(|source| InputError::Function { path: request.file.clone(), source })?;
+    let cases = request
+        .events
+        .iter()
+        .zip(events)
+        .zip(results)
+        .map(|((path, event), result)| Case { name: path.display().to_string(), event, result })
+        .collect();
+    Ok(Report { cases })
+}
