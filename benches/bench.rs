@@ -92,10 +92,7 @@ const EMPTY_DENY: &str = "var D={statusCode:401,statusDescription:\"Unauthorized
 const EMPTY_DENY_ASYNC: &str = "var D={statusCode:401,statusDescription:\"Unauthorized\",headers:{\"www-authenticate\":{value:\"Bearer\"}}};async function handler(e){return D}";
 
 fn env_num(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
 struct Config {
@@ -196,41 +193,22 @@ fn main() {
 
     let key_file = root.join("examples/demo.key");
     let key = std::fs::read_to_string(&key_file).expect("examples/demo.key");
-    let key = key
-        .strip_suffix('\n')
-        .map(|k| k.strip_suffix('\r').unwrap_or(k))
-        .unwrap_or(&key)
-        .to_owned();
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
+    let key = key.strip_suffix('\n').map(|k| k.strip_suffix('\r').unwrap_or(k)).unwrap_or(&key).to_owned();
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64;
     let work = tempfile::tempdir().expect("a temporary directory");
 
     // Handlers: the policies in examples/, their baselines, the other references, extras, empties.
     let mut handlers = policy_handlers(&root, &cfjwt, &key_file, &key, now);
-    let baselines: Vec<Handler> = handlers
-        .iter()
-        .filter_map(|p| baseline_handler(&root, p))
-        .collect();
+    let baselines: Vec<Handler> = handlers.iter().filter_map(|p| baseline_handler(&root, p)).collect();
     handlers.extend(baselines);
     let reference = |file: &str, role: Role| {
-        let code = std::fs::read_to_string(root.join("benches").join(file))
-            .unwrap_or_else(|e| panic!("benches/{file}: {e}"));
-        Handler::new(
-            file.trim_end_matches(".js"),
-            code,
-            Runtime::Js2,
-            Scenario::seed(now),
-            role,
-        )
+        let code =
+            std::fs::read_to_string(root.join("benches").join(file)).unwrap_or_else(|e| panic!("benches/{file}: {e}"));
+        Handler::new(file.trim_end_matches(".js"), code, Runtime::Js2, Scenario::seed(now), role)
     };
     handlers.push(reference("aws-sample-style.js", Role::Sample));
     handlers.push(reference("floor.js", Role::Floor));
-    let floors: Vec<Handler> = handlers
-        .iter()
-        .filter_map(|p| floor_handler(&handlers, p))
-        .collect();
+    let floors: Vec<Handler> = handlers.iter().filter_map(|p| floor_handler(&handlers, p)).collect();
     handlers.extend(floors);
     if let Ok(extra) = std::env::var("CFJWT_BENCH_EXTRA") {
         for item in extra.split(',').filter(|p| !p.is_empty()) {
@@ -238,21 +216,16 @@ fn main() {
             let (path, scenario, scenario_of) = match item.rsplit_once('@') {
                 Some((path, policy)) => {
                     let file = root.join("examples").join(format!("{policy}.json"));
-                    let text = std::fs::read_to_string(&file)
-                        .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-                    let policy: Value = serde_json::from_str(&text)
-                        .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+                    let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+                    let policy: Value =
+                        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
                     let name = file.file_stem().unwrap().to_string_lossy().into_owned();
                     (path, Scenario::for_policy(&policy, now, &key), name)
                 }
                 None => (item, Scenario::seed(now), "seed".to_owned()),
             };
             let code = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-            let name = Path::new(path)
-                .file_stem()
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
+            let name = Path::new(path).file_stem().unwrap().to_string_lossy().into_owned();
             let rt = runtime_of(&code);
             let mut h = Handler::new(&name, code, rt, scenario, Role::Extra);
             h.scenario_of = scenario_of;
@@ -272,12 +245,8 @@ fn main() {
         };
         for &kind in kinds {
             let deny = kind != Kind::Valid;
-            let shape = (
-                handlers[h].scenario.source.clone(),
-                handlers[h].is_async,
-                handlers[h].runtime == Runtime::Js1,
-                deny,
-            );
+            let shape =
+                (handlers[h].scenario.source.clone(), handlers[h].is_async, handlers[h].runtime == Runtime::Js1, deny);
             let empty_case = match empties.get(&shape) {
                 Some(&c) => c,
                 None => {
@@ -289,13 +258,7 @@ fn main() {
                     };
                     let mut scenario = handlers[h].scenario.clone();
                     scenario.kvs = None;
-                    let mut empty = Handler::new(
-                        "empty",
-                        code.into(),
-                        handlers[h].runtime,
-                        scenario,
-                        Role::Empty,
-                    );
+                    let mut empty = Handler::new("empty", code.into(), handlers[h].runtime, scenario, Role::Empty);
                     empty.name = format!(
                         "empty{} ({}{}{})",
                         if deny { " 401" } else { "" },
@@ -319,15 +282,7 @@ fn main() {
                     cases.len() - 1
                 }
             };
-            cases.push(new_case(
-                &handlers,
-                h,
-                kind,
-                Some(empty_case),
-                &key,
-                work.path(),
-                &cfg,
-            ));
+            cases.push(new_case(&handlers, h, kind, Some(empty_case), &key, work.path(), &cfg));
         }
     }
 
@@ -352,12 +307,7 @@ fn main() {
                 engine_round(&handlers, &mut cases, now);
             }
         }
-        eprintln!(
-            "bench: round {}/{} done ({:.0} s)",
-            round + 1,
-            cfg.rounds,
-            started.elapsed().as_secs_f64()
-        );
+        eprintln!("bench: round {}/{} done ({:.0} s)", round + 1, cfg.rounds, started.elapsed().as_secs_f64());
     }
 
     let gen = gen_times(&cfjwt, &key_file, &handlers, cfg.gen_runs);
@@ -369,31 +319,16 @@ fn main() {
                 "raw {} {}: njs {:?} engine {:?}",
                 handlers[c.handler].name,
                 c.kind.name(),
-                c.njs
-                    .iter()
-                    .map(|v| (v / 10.0).round() / 100.0)
-                    .collect::<Vec<_>>(),
-                c.engine
-                    .iter()
-                    .map(|v| (v / 10.0).round() / 100.0)
-                    .collect::<Vec<_>>()
+                c.njs.iter().map(|v| (v / 10.0).round() / 100.0).collect::<Vec<_>>(),
+                c.engine.iter().map(|v| (v / 10.0).round() / 100.0).collect::<Vec<_>>()
             );
         }
     }
     print_table(&handlers, &cases, &gen, &cfg);
     print_extras(&handlers, &cases, &gen, throughput, &cfg);
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    println!(
-        "load average at end: {}",
-        load.split_whitespace()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" ")
-    );
-    eprintln!(
-        "bench: finished in {:.0} s",
-        started.elapsed().as_secs_f64()
-    );
+    println!("load average at end: {}", load.split_whitespace().take(3).collect::<Vec<_>>().join(" "));
+    eprintln!("bench: finished in {:.0} s", started.elapsed().as_secs_f64());
 }
 
 fn print_machine(cfg: &Config) {
@@ -405,9 +340,7 @@ fn print_machine(cfg: &Config) {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let model = cpuinfo
         .lines()
-        .find(|l| {
-            l.starts_with("model name") || l.starts_with("Model") || l.starts_with("cpu model")
-        })
+        .find(|l| l.starts_with("model name") || l.starts_with("Model") || l.starts_with("cpu model"))
         .and_then(|l| l.split_once(':'))
         .map(|(_, v)| v.trim().to_owned())
         .unwrap_or_else(|| "unknown".into());
@@ -442,32 +375,13 @@ fn print_machine(cfg: &Config) {
         cfg.engine_per_round,
         cfg.engine_events
     );
-    println!(
-        "load average at start: {}",
-        load.split_whitespace()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" ")
-    );
+    println!("load average at start: {}", load.split_whitespace().take(3).collect::<Vec<_>>().join(" "));
     println!();
 }
 
 /// Generates every policy in examples/ (the six main examples first, then any others by name).
-fn policy_handlers(
-    root: &Path,
-    cfjwt: &Path,
-    key_file: &Path,
-    key: &str,
-    now: i64,
-) -> Vec<Handler> {
-    const ORDER: [&str; 6] = [
-        "seed",
-        "seed-js1",
-        "full",
-        "api-bearer",
-        "video-cookie",
-        "kvs-rotation",
-    ];
+fn policy_handlers(root: &Path, cfjwt: &Path, key_file: &Path, key: &str, now: i64) -> Vec<Handler> {
+    const ORDER: [&str; 6] = ["seed", "seed-js1", "full", "api-bearer", "video-cookie", "kvs-rotation"];
     let mut files: Vec<PathBuf> = std::fs::read_dir(root.join("examples"))
         .expect("examples/")
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -475,10 +389,7 @@ fn policy_handlers(
         .collect();
     let rank = |p: &PathBuf| {
         let stem = p.file_stem().unwrap().to_string_lossy().into_owned();
-        (
-            ORDER.iter().position(|o| *o == stem).unwrap_or(ORDER.len()),
-            stem,
-        )
+        (ORDER.iter().position(|o| *o == stem).unwrap_or(ORDER.len()), stem)
     };
     files.sort_by_key(rank);
     let keep: Option<Vec<String>> = std::env::var("CFJWT_BENCH_POLICIES")
@@ -493,25 +404,11 @@ fn policy_handlers(
         }
         let policy: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap())
             .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-        let output = Command::new(cfjwt)
-            .args(gen_args(&file, key_file, &policy))
-            .output()
-            .expect("cfjwt gen runs");
-        assert!(
-            output.status.success(),
-            "cfjwt gen {}: {}",
-            file.display(),
-            String::from_utf8_lossy(&output.stderr)
-        );
+        let output = Command::new(cfjwt).args(gen_args(&file, key_file, &policy)).output().expect("cfjwt gen runs");
+        assert!(output.status.success(), "cfjwt gen {}: {}", file.display(), String::from_utf8_lossy(&output.stderr));
         let code = String::from_utf8(output.stdout).expect("UTF-8 output");
         let rt = runtime_of(&code);
-        let mut h = Handler::new(
-            &name,
-            code,
-            rt,
-            Scenario::for_policy(&policy, now, key),
-            Role::Policy,
-        );
+        let mut h = Handler::new(&name, code, rt, Scenario::for_policy(&policy, now, key), Role::Policy);
         h.bytes = Some(h.code.len());
         h.policy = Some(file);
         h.scenario_of = name;
@@ -524,29 +421,16 @@ fn policy_handlers(
 /// benches/baseline-NAME.js for examples/NAME.json), measured on the policy's own requests; None,
 /// with a note, when the file is missing.
 fn baseline_handler(root: &Path, policy: &Handler) -> Option<Handler> {
-    let file = if policy.name == "seed" {
-        "baseline.js".to_owned()
-    } else {
-        format!("baseline-{}.js", policy.name)
-    };
+    let file = if policy.name == "seed" { "baseline.js".to_owned() } else { format!("baseline-{}.js", policy.name) };
     let code = match std::fs::read_to_string(root.join("benches").join(&file)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!(
-                "bench: no benches/{file} ({e}): ×base left blank for {}",
-                policy.name
-            );
+            eprintln!("bench: no benches/{file} ({e}): ×base left blank for {}", policy.name);
             return None;
         }
     };
     let rt = runtime_of(&code);
-    let mut h = Handler::new(
-        file.trim_end_matches(".js"),
-        code,
-        rt,
-        policy.scenario.clone(),
-        Role::Baseline,
-    );
+    let mut h = Handler::new(file.trim_end_matches(".js"), code, rt, policy.scenario.clone(), Role::Baseline);
     h.scenario_of = policy.scenario_of.clone();
     Some(h)
 }
@@ -556,34 +440,18 @@ fn baseline_handler(root: &Path, policy: &Handler) -> Option<Handler> {
 /// policy's ×floor divides by one HMAC and comparison of its own token. None for other handlers
 /// and for policies whose token is the seed's.
 fn floor_handler(handlers: &[Handler], policy: &Handler) -> Option<Handler> {
-    let seed = handlers
-        .iter()
-        .find(|h| h.role == Role::Floor && h.scenario_of == "seed")?;
+    let seed = handlers.iter().find(|h| h.role == Role::Floor && h.scenario_of == "seed")?;
     if policy.role != Role::Policy || policy.scenario.claims == seed.scenario.claims {
         return None;
     }
-    let scenario = Scenario {
-        source: Source::Query("jwt".into()),
-        claims: policy.scenario.claims.clone(),
-        kvs: None,
-    };
-    let mut h = Handler::new(
-        &format!("floor@{}", policy.name),
-        seed.code.clone(),
-        seed.runtime,
-        scenario,
-        Role::Floor,
-    );
+    let scenario = Scenario { source: Source::Query("jwt".into()), claims: policy.scenario.claims.clone(), kvs: None };
+    let mut h = Handler::new(&format!("floor@{}", policy.name), seed.code.clone(), seed.runtime, scenario, Role::Floor);
     h.scenario_of = policy.scenario_of.clone();
     Some(h)
 }
 
 fn gen_args(file: &Path, key_file: &Path, policy: &Value) -> Vec<String> {
-    let mut args = vec![
-        "gen".to_owned(),
-        "--config".to_owned(),
-        file.display().to_string(),
-    ];
+    let mut args = vec!["gen".to_owned(), "--config".to_owned(), file.display().to_string()];
     if policy.pointer("/key/kvs").is_none() {
         args.push("--key-file".into());
         args.push(key_file.display().to_string());
@@ -606,13 +474,7 @@ fn new_case(
     let event = handler.scenario.event(&token);
     let case_dir = dir.join(format!("h{h}-{}", kind.name().replace(' ', "-")));
     std::fs::create_dir_all(&case_dir).unwrap();
-    let script = njs_script(
-        handler,
-        &event,
-        cfg.njs_iters,
-        cfg.njs_warmup,
-        cfg.top_level,
-    );
+    let script = njs_script(handler, &event, cfg.njs_iters, cfg.njs_warmup, cfg.top_level);
     let njs_script = njs::write_module(&case_dir, &script);
     Case {
         handler: h,
@@ -637,13 +499,7 @@ fn njs_script(h: &Handler, event: &Value, iters: usize, warmup: usize, top_level
     // fresh invocation would): the code minus its imports, whose bindings the module already has,
     // becomes the body of `setup`, which returns its own `handler`.
     let (setup, call) = if top_level {
-        (
-            format!(
-                "function setup() {{\n{}\nreturn handler;\n}}\n",
-                without_imports(&h.code)
-            ),
-            "setup()(mk())",
-        )
+        (format!("function setup() {{\n{}\nreturn handler;\n}}\n", without_imports(&h.code)), "setup()(mk())")
     } else {
         (String::new(), "handler(mk())")
     };
@@ -720,24 +576,18 @@ fn njs_run(script: &Path, huge_pages: bool) -> Result<(f64, bool), String> {
     }
     let out = cmd.output().map_err(|e| e.to_string())?;
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let line = stdout
-        .lines()
-        .find_map(|l| l.find("@@").map(|at| &l[at + 2..]))
-        .ok_or_else(|| {
-            format!(
-                "no result; stdout: {} stderr: {}",
-                stdout.chars().take(500).collect::<String>(),
-                String::from_utf8_lossy(&out.stderr)
-            )
-        })?;
+    let line = stdout.lines().find_map(|l| l.find("@@").map(|at| &l[at + 2..])).ok_or_else(|| {
+        format!(
+            "no result; stdout: {} stderr: {}",
+            stdout.chars().take(500).collect::<String>(),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })?;
     let v: Value = serde_json::from_str(line).map_err(|e| format!("{e}: {line}"))?;
     if let Some(err) = v.get("error") {
         return Err(err.to_string());
     }
-    Ok((
-        v["ns"].as_f64().unwrap_or(f64::NAN),
-        v["denied"].as_bool().unwrap_or(false),
-    ))
+    Ok((v["ns"].as_f64().unwrap_or(f64::NAN), v["denied"].as_bool().unwrap_or(false)))
 }
 
 /// One `runtime::run` over `events`, the whole call timed (building the engine, compiling the
@@ -794,10 +644,7 @@ fn engine_options(h: &Handler, now: i64) -> Options {
 /// Every case must decide as expected (valid: let through; malformed: denied) in both engines
 /// before anything is timed: a fast wrong answer is not a result.
 fn check_outcomes(handlers: &[Handler], cases: &[Case], cfg: &Config) {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64;
     let mut problems = Vec::new();
     for case in cases.iter() {
         let h = &handlers[case.handler];
@@ -811,11 +658,7 @@ fn check_outcomes(handlers: &[Handler], cases: &[Case], cfg: &Config) {
                 case.kind.name(),
                 if denied { "denied" } else { "let through" }
             )),
-            Err(e) => problems.push(format!(
-                "njs: {} with a {} token: {e}",
-                h.name,
-                case.kind.name()
-            )),
+            Err(e) => problems.push(format!("njs: {} with a {} token: {e}", h.name, case.kind.name())),
         }
         if cfg.engine {
             match runtime::run(&h.code, &case.events[..1], &engine_options(h, now)) {
@@ -846,10 +689,7 @@ fn check_outcomes(handlers: &[Handler], cases: &[Case], cfg: &Config) {
         for p in &problems {
             eprintln!("bench: wrong decision: {p}");
         }
-        eprintln!(
-            "bench: the tokens are {:?}",
-            cases.iter().map(|c| &c.token).take(2).collect::<Vec<_>>()
-        );
+        eprintln!("bench: the tokens are {:?}", cases.iter().map(|c| &c.token).take(2).collect::<Vec<_>>());
         std::process::exit(1);
     }
 }
@@ -880,17 +720,11 @@ fn net(cases: &[Case], c: &Case, njs: bool) -> f64 {
 }
 
 fn cost(cases: &[Case], h: usize, kind: Kind, njs: bool) -> Option<f64> {
-    cases
-        .iter()
-        .find(|c| c.handler == h && c.kind == kind)
-        .map(|c| net(cases, c, njs))
+    cases.iter().find(|c| c.handler == h && c.kind == kind).map(|c| net(cases, c, njs))
 }
 
 fn worst_malformed(cases: &[Case], h: usize, njs: bool) -> Option<(f64, Kind)> {
-    MALFORMED
-        .iter()
-        .filter_map(|&k| cost(cases, h, k, njs).map(|v| (v, k)))
-        .max_by(|a, b| a.0.total_cmp(&b.0))
+    MALFORMED.iter().filter_map(|&k| cost(cases, h, k, njs).map(|v| (v, k))).max_by(|a, b| a.0.total_cmp(&b.0))
 }
 
 fn us(ns: Option<f64>) -> String {
@@ -910,19 +744,13 @@ fn role_index(handlers: &[Handler], role: Role) -> Option<usize> {
 
 /// The baseline measured on the same policy's requests as handler `h`.
 fn baseline_of(handlers: &[Handler], h: usize) -> Option<usize> {
-    handlers
-        .iter()
-        .position(|b| b.role == Role::Baseline && b.scenario_of == handlers[h].scenario_of)
+    handlers.iter().position(|b| b.role == Role::Baseline && b.scenario_of == handlers[h].scenario_of)
 }
 
 /// The floor measured on the same policy's token as handler `h`: its own floor@POLICY, else the
 /// seed's.
 fn floor_of(handlers: &[Handler], h: usize) -> Option<usize> {
-    let floor = |of: &str| {
-        handlers
-            .iter()
-            .position(|f| f.role == Role::Floor && f.scenario_of == of)
-    };
+    let floor = |of: &str| handlers.iter().position(|f| f.role == Role::Floor && f.scenario_of == of);
     floor(&handlers[h].scenario_of).or_else(|| floor("seed"))
 }
 
@@ -933,9 +761,7 @@ fn print_table(handlers: &[Handler], cases: &[Case], gen: &BTreeMap<usize, f64>,
     let engine_cols = cfg.engine;
     out.push_str("| handler | bytes | of 10,240 | gen ms | njs valid µs | ×base | ×floor | ×sample | njs malformed µs | ×floor |");
     if engine_cols {
-        out.push_str(
-            " engine valid µs | ×base | ×floor | ×sample | engine malformed µs | ×floor |",
-        );
+        out.push_str(" engine valid µs | ×base | ×floor | ×sample | engine malformed µs | ×floor |");
     }
     out.push('\n');
     out.push_str("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
@@ -948,10 +774,7 @@ fn print_table(handlers: &[Handler], cases: &[Case], gen: &BTreeMap<usize, f64>,
             continue;
         }
         let (bytes, share) = match h.bytes {
-            Some(b) => (
-                group(b),
-                format!("{:.1}%", b as f64 * 100.0 / MAX_CODE_BYTES as f64),
-            ),
+            Some(b) => (group(b), format!("{:.1}%", b as f64 * 100.0 / MAX_CODE_BYTES as f64)),
             None => (format!("({})", group(h.code.len())), "–".into()),
         };
         let gen_ms = gen.get(&i).map_or("–".into(), |ms| format!("{ms:.1}"));
@@ -1015,11 +838,7 @@ fn print_extras(
         let parts: Vec<String> = MALFORMED
             .iter()
             .map(|&k| {
-                let e = if cfg.engine {
-                    us(cost(cases, i, k, false))
-                } else {
-                    "–".into()
-                };
+                let e = if cfg.engine { us(cost(cases, i, k, false)) } else { "–".into() };
                 format!("{} {} / {}", k.name(), us(cost(cases, i, k, true)), e)
             })
             .collect();
@@ -1028,17 +847,8 @@ fn print_extras(
     println!();
     println!("empty handler, gross µs per call (event built and passed; subtracted above) (njs / engine):");
     for c in cases.iter().filter(|c| c.reference.is_none()) {
-        let e = if cfg.engine {
-            us(Some(median(&c.engine)))
-        } else {
-            "–".into()
-        };
-        println!(
-            "  {:<40} {} / {}",
-            handlers[c.handler].name,
-            us(Some(median(&c.njs))),
-            e
-        );
+        let e = if cfg.engine { us(Some(median(&c.engine))) } else { "–".into() };
+        println!("  {:<40} {} / {}", handlers[c.handler].name, us(Some(median(&c.njs))), e);
     }
     println!();
     if let Some(full) = handlers.iter().position(|h| h.name == "full") {
@@ -1048,26 +858,23 @@ fn print_extras(
         }
     }
     match throughput {
-        Some((per_sec, n, what)) => println!("cfjwt test: {:.0} events/s ({n} events of {what}, one process, wall time, median of 3; target ≥ 20,000/s)", per_sec),
+        Some((per_sec, n, what)) => println!(
+            "cfjwt test: {:.0} events/s ({n} events of {what}, one process, wall time, median of 3; target ≥ 20,000/s)",
+            per_sec
+        ),
         None => println!("cfjwt test: not measured (no seed policy)"),
     }
 }
 
 /// Median wall time (ms) of `cfjwt gen` per policy, runs interleaved across policies.
-fn gen_times(
-    cfjwt: &Path,
-    key_file: &Path,
-    handlers: &[Handler],
-    runs: usize,
-) -> BTreeMap<usize, f64> {
+fn gen_times(cfjwt: &Path, key_file: &Path, handlers: &[Handler], runs: usize) -> BTreeMap<usize, f64> {
     let mut times: BTreeMap<usize, Vec<f64>> = BTreeMap::new();
     for _ in 0..runs {
         for (i, h) in handlers.iter().enumerate() {
             let Some(policy_file) = &h.policy else {
                 continue;
             };
-            let policy: Value =
-                serde_json::from_str(&std::fs::read_to_string(policy_file).unwrap()).unwrap();
+            let policy: Value = serde_json::from_str(&std::fs::read_to_string(policy_file).unwrap()).unwrap();
             let args = gen_args(policy_file, key_file, &policy);
             let t = Instant::now();
             let out = Command::new(cfjwt)
@@ -1100,11 +907,7 @@ fn test_throughput(
     let mut names = Vec::new();
     for (j, c) in cases.iter().filter(|c| c.handler == seed).enumerate() {
         let name = format!("{j}.json");
-        std::fs::write(
-            dir.join(&name),
-            serde_json::to_string(c.events[0].json()).unwrap(),
-        )
-        .unwrap();
+        std::fs::write(dir.join(&name), serde_json::to_string(c.events[0].json()).unwrap()).unwrap();
         names.push(name);
     }
     let mut args = vec!["test".to_owned(), "f.js".to_owned(), "--json".to_owned()];
@@ -1115,12 +918,8 @@ fn test_throughput(
     let mut rates = Vec::new();
     for _ in 0..3 {
         let t = Instant::now();
-        let out = Command::new(cfjwt)
-            .args(&args)
-            .current_dir(&dir)
-            .stderr(Stdio::piped())
-            .output()
-            .expect("cfjwt test");
+        let out =
+            Command::new(cfjwt).args(&args).current_dir(&dir).stderr(Stdio::piped()).output().expect("cfjwt test");
         let secs = t.elapsed().as_secs_f64();
         let lines = out.stdout.iter().filter(|&&b| b == b'\n').count();
         assert_eq!(
@@ -1131,9 +930,5 @@ fn test_throughput(
         );
         rates.push(n as f64 / secs);
     }
-    Some((
-        median(&rates),
-        n,
-        format!("seed.json, {} kinds in turn", names.len()),
-    ))
+    Some((median(&rates), n, format!("seed.json, {} kinds in turn", names.len())))
 }

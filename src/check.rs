@@ -161,8 +161,13 @@ fn parse(text: &str) -> Result<Module, ()> {
     let cm: Lrc<SourceMap> = Default::default();
     let fm = cm.new_source_file(Lrc::new(FileName::Anon), text.to_string());
     let mut errors = Vec::new();
-    let module = parse_file_as_module(&fm, Syntax::Es(EsSyntax::default()), EsVersion::latest(), None, &mut errors).map_err(|_| ())?;
-    if errors.is_empty() { Ok(module) } else { Err(()) }
+    let module = parse_file_as_module(&fm, Syntax::Es(EsSyntax::default()), EsVersion::latest(), None, &mut errors)
+        .map_err(|_| ())?;
+    if errors.is_empty() {
+        Ok(module)
+    } else {
+        Err(())
+    }
 }
 
 fn has_top_level_handler(module: &Module) -> bool {
@@ -229,7 +234,11 @@ impl Walk {
     /// Flags `what` unless the runtime has `feature`, naming the runtimes that do.
     fn needs(&mut self, span: Span, what: &str, feature: fn(&Profile) -> bool) {
         if !feature(self.profile) {
-            let message = format!("{what} is not available in {} (it is in {})", self.profile.runtime, Profile::runtimes_with(feature));
+            let message = format!(
+                "{what} is not available in {} (it is in {})",
+                self.profile.runtime,
+                Profile::runtimes_with(feature)
+            );
             self.flag(span, message);
         }
     }
@@ -237,7 +246,14 @@ impl Walk {
     fn module_allowed(&mut self, span: Span, name: &str, import: bool) {
         if !self.profile.loads(name, import) {
             let list = if import { self.profile.import } else { self.profile.require };
-            self.flag(span, format!("module `{name}` is not available in {}; only {} can be loaded", self.profile.runtime, list.join(", ")));
+            self.flag(
+                span,
+                format!(
+                    "module `{name}` is not available in {}; only {} can be loaded",
+                    self.profile.runtime,
+                    list.join(", ")
+                ),
+            );
         }
     }
 
@@ -383,9 +399,10 @@ impl Visit for Walk {
         match p {
             PropOrSpread::Spread(s) => self.unsupported(s.dot3_token, "spread (`...`)"),
             PropOrSpread::Prop(prop) => match &**prop {
-                Prop::Shorthand(i) if !self.profile.syntax.object_literal_extensions => {
-                    self.flag(i.span, format!("a shorthand property is not ES 5.1 ({}); write `name: name`", self.profile.runtime))
-                }
+                Prop::Shorthand(i) if !self.profile.syntax.object_literal_extensions => self.flag(
+                    i.span,
+                    format!("a shorthand property is not ES 5.1 ({}); write `name: name`", self.profile.runtime),
+                ),
                 Prop::Method(m) if !self.profile.syntax.object_literal_extensions => {
                     self.flag(m.function.span, format!("a method shorthand is not ES 5.1 ({})", self.profile.runtime))
                 }
@@ -489,7 +506,11 @@ impl Visit for Walk {
                     let instead = method.instead.map(|i| format!("; use {i}")).unwrap_or_default();
                     self.flag(
                         name.span,
-                        format!("`{}` is not available in {} (it is in {elsewhere}){instead}", method.path(), self.profile.runtime),
+                        format!(
+                            "`{}` is not available in {} (it is in {elsewhere}){instead}",
+                            method.path(),
+                            self.profile.runtime
+                        ),
                     );
                 }
             }
@@ -596,7 +617,8 @@ mod tests {
 
     #[test]
     fn runtime_specific_apis() {
-        let js2 = "import cf from 'cloudfront';\nfunction handler(e) { return Buffer.from(e.request.uri).toString('hex'); }";
+        let js2 =
+            "import cf from 'cloudfront';\nfunction handler(e) { return Buffer.from(e.request.uri).toString('hex'); }";
         assert!(messages(js2, Runtime::Js2).is_empty(), "{:?}", messages(js2, Runtime::Js2));
         assert_eq!(messages(js2, Runtime::Js1).len(), 2);
         let js1 = "function handler(e) { return String.bytesFrom(e.request.headers['x-a'].value, 'hex'); }";
@@ -650,7 +672,10 @@ mod tests {
         let all = "function handler(e) { Promise.all([]); return e.request; }";
         let m = messages(all, Runtime::Js1);
         assert_eq!(m.len(), 1, "{m:?}");
-        assert!(m[0].contains("`Promise.all` is not available in cloudfront-js-1.0 (it is in cloudfront-js-2.0)"), "{m:?}");
+        assert!(
+            m[0].contains("`Promise.all` is not available in cloudfront-js-1.0 (it is in cloudfront-js-2.0)"),
+            "{m:?}"
+        );
         assert!(messages(all, Runtime::Js2).is_empty());
     }
 

@@ -374,7 +374,9 @@ fn cloudformation(d: &Deployment) -> String {
 fn terraform(d: &Deployment) -> String {
     let mut out = heading(d, "#");
     out.push_str("# `code` carries the file byte for byte (`${` and `%{` written `$${` and `%%{`, which Terraform\n");
-    out.push_str("# reads as the literal text; longer runs as `${\"$$\"}{`): print this again whenever the file changes.\n");
+    out.push_str(
+        "# reads as the literal text; longer runs as `${\"$$\"}{`): print this again whenever the file changes.\n",
+    );
     if let Some(s) = &d.store {
         out.push_str("#\n");
         for line in put_key_explanation(s) {
@@ -557,8 +559,7 @@ fn escape_hcl_template(text: &str) -> String {
 /// break and holds no carriage return or other control character (a heredoc's lines are taken as
 /// they are); otherwise a quoted string.
 fn hcl_code(code: &str) -> String {
-    let heredoc_safe =
-        code.ends_with('\n') && !code.chars().any(|c| c.is_control() && c != '\n' && c != '\t');
+    let heredoc_safe = code.ends_with('\n') && !code.chars().any(|c| c.is_control() && c != '\n' && c != '\t');
     if !heredoc_safe {
         return format!("{}\n", hcl_quote(code));
     }

@@ -145,7 +145,9 @@ impl Setup {
         }
         out.push_str("Next:\n");
         let policy = if written_to.contains(' ') { format!("'{written_to}'") } else { written_to.to_string() };
-        out.push_str("  cfjwt schema > cfjwt-policy.schema.json       # lets editors check the policy (its \"$schema\")\n");
+        out.push_str(
+            "  cfjwt schema > cfjwt-policy.schema.json       # lets editors check the policy (its \"$schema\")\n",
+        );
         for line in self.next {
             out.push_str(&format!("  {}\n", line.replace("POLICY", &policy)));
         }

@@ -159,10 +159,9 @@ pub fn load(arg: &KeyArg, opts: LoadOptions) -> Result<Key, KeyError> {
         }
     }
     let mut raw = match arg {
-        KeyArg::File { path, .. } => std::fs::read(path).map_err(|e| KeyError::Unreadable {
-            what: what.clone(),
-            reason: e.to_string(),
-        })?,
+        KeyArg::File { path, .. } => {
+            std::fs::read(path).map_err(|e| KeyError::Unreadable { what: what.clone(), reason: e.to_string() })?
+        }
         KeyArg::Env { var, .. } => match std::env::var_os(var) {
             Some(v) => v.into_encoded_bytes(),
             None => {
@@ -216,12 +215,8 @@ fn decode(text: &[u8], encoding: Encoding) -> Result<Vec<u8>, String> {
     };
     match encoding {
         Encoding::Utf8 => Ok(text.to_vec()),
-        Encoding::Base64 => GeneralPurpose::new(&base64::alphabet::STANDARD, lenient)
-            .decode(text)
-            .map_err(describe),
-        Encoding::Base64url => GeneralPurpose::new(&base64::alphabet::URL_SAFE, lenient)
-            .decode(text)
-            .map_err(describe),
+        Encoding::Base64 => GeneralPurpose::new(&base64::alphabet::STANDARD, lenient).decode(text).map_err(describe),
+        Encoding::Base64url => GeneralPurpose::new(&base64::alphabet::URL_SAFE, lenient).decode(text).map_err(describe),
         Encoding::Hex => hex::decode(text).map_err(|e| match e {
             hex::FromHexError::InvalidHexCharacter { index, .. } => format!("invalid character at offset {index}"),
             hex::FromHexError::OddLength => "odd number of digits".to_string(),

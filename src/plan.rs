@@ -138,21 +138,34 @@ pub enum Step {
     Signature(SignatureCheck),
     /// `alg` is `HS256`, no `crit` (rule 5); `decoded`: by [`Step::DecodeHeader`], else the
     /// standard header is recognised by its text and any other decoded here.
-    Header { decoded: bool },
+    Header {
+        decoded: bool,
+    },
     /// The clock, read once the signature and header are known good.
     ReadClock,
     /// The payload is a JSON object (rule 6). `object_check_implied`: a later step requires a
     /// claim to be present, which no array, string, number, boolean or null payload can satisfy,
     /// so decoding is enough.
-    Payload { object_check_implied: bool },
+    Payload {
+        object_check_implied: bool,
+    },
     /// `exp`: a number, `now < exp + leeway` (rule 7).
-    Exp { required: bool, leeway: u32 },
+    Exp {
+        required: bool,
+        leeway: u32,
+    },
     /// `nbf`: a number, `now >= nbf - leeway` (rule 7).
-    Nbf { required: bool, leeway: u32 },
+    Nbf {
+        required: bool,
+        leeway: u32,
+    },
     /// `iat`, when present, is a number (rule 7; without `max_age`).
     IatType,
     /// `iat`: present, a number, `now - iat <= oldest` (`max_age + leeway`), `iat <= now + leeway`.
-    MaxAge { oldest: u64, leeway: u32 },
+    MaxAge {
+        oldest: u64,
+        leeway: u32,
+    },
     /// A claim compared with values (rule 8: `iss`, `aud`).
     Claim(ClaimRule),
     /// The claim of this name lists URI patterns; the request URI must match one and be free of
@@ -160,7 +173,10 @@ pub enum Step {
     Scope(String),
     /// A valid token that came from the query string of a GET or HEAD: a 302 to the same URL
     /// without it, setting the cookie `cookie` with `attributes`.
-    Handoff { cookie: String, attributes: String },
+    Handoff {
+        cookie: String,
+        attributes: String,
+    },
 }
 
 /// A part of a redirect's `Location`.
@@ -247,7 +263,9 @@ impl Plan {
         steps.push(Step::Exp { required: c.exp == Presence::Required, leeway: c.leeway });
         steps.push(Step::Nbf { required: c.nbf == Presence::Required, leeway: c.leeway });
         match c.max_age {
-            Some(max_age) => steps.push(Step::MaxAge { oldest: max_age.saturating_add(c.leeway.into()), leeway: c.leeway }),
+            Some(max_age) => {
+                steps.push(Step::MaxAge { oldest: max_age.saturating_add(c.leeway.into()), leeway: c.leeway })
+            }
             None => steps.push(Step::IatType),
         }
         for (claim, test, list_name, values) in
@@ -383,13 +401,38 @@ mod tests {
         let p = plan(full, vec![key(None), key(Some("k2"))]).unwrap();
         assert_eq!(
             order(&p),
-            ["Public", "Preflight", "TakeToken", "DecodeHeader", "Signature", "Header", "ReadClock", "Payload", "Exp", "Nbf", "MaxAge", "Claim", "Claim", "Scope"]
+            [
+                "Public",
+                "Preflight",
+                "TakeToken",
+                "DecodeHeader",
+                "Signature",
+                "Header",
+                "ReadClock",
+                "Payload",
+                "Exp",
+                "Nbf",
+                "MaxAge",
+                "Claim",
+                "Claim",
+                "Scope"
+            ]
         );
         assert_eq!(p.steps[4], Step::Signature(SignatureCheck::ByKid));
         assert_eq!(p.steps[10], Step::MaxAge { oldest: 65, leeway: 5 });
         assert_eq!(p.constants, [Constant { name: "ISSUERS", values: vec!["a".into(), "b".into()] }]);
-        assert_eq!(p.steps[11], Step::Claim(ClaimRule { claim: "iss".into(), test: ClaimTest::Equals, values: Values::List(0) }));
-        assert_eq!(p.steps[12], Step::Claim(ClaimRule { claim: "aud".into(), test: ClaimTest::Contains, values: Values::One("api".into()) }));
+        assert_eq!(
+            p.steps[11],
+            Step::Claim(ClaimRule { claim: "iss".into(), test: ClaimTest::Equals, values: Values::List(0) })
+        );
+        assert_eq!(
+            p.steps[12],
+            Step::Claim(ClaimRule {
+                claim: "aud".into(),
+                test: ClaimTest::Contains,
+                values: Values::One("api".into())
+            })
+        );
         let Step::TakeToken(take) = &p.steps[2] else { unreachable!() };
         let forms: Vec<TakeForm> = take.chain.iter().map(|t| t.form).collect();
         assert_eq!(forms, [TakeForm::Bearer, TakeForm::Checked, TakeForm::Checked]);
@@ -400,11 +443,16 @@ mod tests {
 
     #[test]
     fn the_store_makes_an_async_handler_that_decodes_the_header_first() {
-        let p = plan(r#"{"key": {"kvs": "jwt.secret"}, "token": {"from": ["cookie:t", "header:authorization"]}}"#, vec![]).unwrap();
+        let p =
+            plan(r#"{"key": {"kvs": "jwt.secret"}, "token": {"from": ["cookie:t", "header:authorization"]}}"#, vec![])
+                .unwrap();
         assert!(p.async_handler);
         assert!(p.keys.is_empty());
         assert_eq!(order(&p)[..4], ["TakeToken", "DecodeHeader", "Signature", "Header"]);
-        assert_eq!(p.steps[2], Step::Signature(SignatureCheck::Store { name: "jwt.secret".into(), prefix: "jwt.secret:".into() }));
+        assert_eq!(
+            p.steps[2],
+            Step::Signature(SignatureCheck::Store { name: "jwt.secret".into(), prefix: "jwt.secret:".into() })
+        );
         let Step::TakeToken(take) = &p.steps[0] else { unreachable!() };
         assert_eq!(take.chain[0].form, TakeForm::InPlace);
     }
@@ -425,7 +473,13 @@ mod tests {
     #[test]
     fn deny_responses() {
         let p = plan(r#"{"deny": {"redirect": "https://a.example/login?next={uri}"}}"#, vec![key(None)]).unwrap();
-        assert_eq!(p.deny, DenyResponse::Redirect(vec![LocationPart::Text("https://a.example/login?next=".into()), LocationPart::EncodedUri]));
+        assert_eq!(
+            p.deny,
+            DenyResponse::Redirect(vec![
+                LocationPart::Text("https://a.example/login?next=".into()),
+                LocationPart::EncodedUri
+            ])
+        );
         assert!(p.deny.per_request());
         let p = plan(r#"{"deny": {"status": 404}}"#, vec![key(None)]).unwrap();
         assert_eq!(p.deny, DenyResponse::Status { code: 404, description: "Not Found" });

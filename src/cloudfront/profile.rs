@@ -326,12 +326,17 @@ impl Profile {
 
     /// Whether `name` can be loaded with `import` (`import`) or `require`.
     pub fn loads(&self, name: &str, import: bool) -> bool {
-        if import { self.import.contains(&name) } else { self.require.contains(&name) }
+        if import {
+            self.import.contains(&name)
+        } else {
+            self.require.contains(&name)
+        }
     }
 
     /// The runtimes that have `feature`, as text: `cloudfront-js-2.0`.
     pub fn runtimes_with(feature: impl Fn(&Profile) -> bool) -> String {
-        let names: Vec<&str> = Runtime::ALL.iter().map(|r| r.profile()).filter(|p| feature(p)).map(|p| p.runtime.name()).collect();
+        let names: Vec<&str> =
+            Runtime::ALL.iter().map(|r| r.profile()).filter(|p| feature(p)).map(|p| p.runtime.name()).collect();
         names.join(" and ")
     }
 }
@@ -403,17 +408,31 @@ mod agreement {
         for runtime in Runtime::ALL {
             let profile = runtime.profile();
             // `in globalThis` rather than `typeof`, which says "undefined" of `undefined` too.
-            let body: String = GLOBALS.iter().map(|g| format!("console.log(String('{}' in globalThis));", g.name)).collect();
+            let body: String =
+                GLOBALS.iter().map(|g| format!("console.log(String('{}' in globalThis));", g.name)).collect();
             let present = logged(runtime, &body);
             for (g, p) in GLOBALS.iter().zip(&present) {
                 let has = profile.has(g);
-                assert_eq!(p == "true", has != Has::No, "{runtime}: the engine has {}: {p}, the profile says {has:?}", g.name);
-                assert_eq!(flagged(runtime, g.name), has != Has::Yes, "{runtime}: check on a use of {} (the profile: {has:?})", g.name);
+                assert_eq!(
+                    p == "true",
+                    has != Has::No,
+                    "{runtime}: the engine has {}: {p}, the profile says {has:?}",
+                    g.name
+                );
+                assert_eq!(
+                    flagged(runtime, g.name),
+                    has != Has::Yes,
+                    "{runtime}: check on a use of {} (the profile: {has:?})",
+                    g.name
+                );
             }
             // Nothing beyond the profile: every global the engine keeps is one the profile lists.
             let names = logged(runtime, "console.log(Object.getOwnPropertyNames(globalThis).join(' '));");
             for name in names[0].split(' ').filter(|n| *n != "handler") {
-                assert!(profile.defines(name), "{runtime}: the engine defines `{name}`, which the profile does not list");
+                assert!(
+                    profile.defines(name),
+                    "{runtime}: the engine defines `{name}`, which the profile does not list"
+                );
             }
         }
     }
@@ -422,7 +441,10 @@ mod agreement {
     fn refused_globals_throw_in_the_engine() {
         for runtime in Runtime::ALL {
             for g in GLOBALS.iter().filter(|g| runtime.profile().has(g) == Has::Refused) {
-                let logs = logged(runtime, &format!("try {{ {}('1'); console.log('ran'); }} catch (e) {{ console.log('threw'); }}", g.name));
+                let logs = logged(
+                    runtime,
+                    &format!("try {{ {}('1'); console.log('ran'); }} catch (e) {{ console.log('threw'); }}", g.name),
+                );
                 assert_eq!(logs, ["threw"], "{runtime}: {}", g.name);
             }
         }
@@ -436,7 +458,12 @@ mod agreement {
             let types = logged(runtime, &body);
             for (m, t) in METHODS.iter().zip(&types) {
                 let has = profile.has_method(m);
-                assert_eq!(t != "undefined", has != Has::No, "{runtime}: typeof {} is {t}, the profile says {has:?}", m.path());
+                assert_eq!(
+                    t != "undefined",
+                    has != Has::No,
+                    "{runtime}: typeof {} is {t}, the profile says {has:?}",
+                    m.path()
+                );
                 let used = match m.owner {
                     Owner::Static(object) => format!("{object}.{}", m.name),
                     Owner::StringPrototype => format!("'text'.{}", m.name),

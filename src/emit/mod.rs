@@ -11,9 +11,13 @@ use swc_ecma_ast::*;
 use swc_ecma_visit::{VisitMut, VisitMutWith};
 
 use crate::key::Key;
-use crate::plan::{AfterTake, ClaimRule, ClaimTest, DenyResponse, LocationPart, Plan, SignatureCheck, Step, Take, TakeForm, Values};
+use crate::plan::{
+    AfterTake, ClaimRule, ClaimTest, DenyResponse, LocationPart, Plan, SignatureCheck, Step, Take, TakeForm, Values,
+};
 use crate::request::{Source, UriPattern};
-use template::{array, call, expr_stmt, ident, num_lit, or, paren, plus, seq, str_array, str_lit, undefined, var_decl, Templates};
+use template::{
+    array, call, expr_stmt, ident, num_lit, or, paren, plus, seq, str_array, str_lit, undefined, var_decl, Templates,
+};
 
 /// How the text is printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,7 +113,9 @@ impl Steps<'_> {
                 let chain = self.source_chain(&take.chain);
                 self.out.push(chain);
                 match take.after {
-                    AfterTake::CheckMalformed => self.push("well_formed", &[("MALFORMED", self.t.expr("malformed", &[]))]),
+                    AfterTake::CheckMalformed => {
+                        self.push("well_formed", &[("MALFORMED", self.t.expr("malformed", &[]))])
+                    }
                     AfterTake::CheckTaken => self.push("well_formed_taken", &[]),
                 }
                 if let Some(source) = &take.strip {
@@ -150,7 +156,9 @@ impl Steps<'_> {
                     (ClaimTest::Equals, Values::One(v)) => ("claim_equals_one", str_lit(v)),
                     (ClaimTest::Equals, Values::List(i)) => ("claim_equals_any", ident(self.plan.constants[*i].name)),
                     (ClaimTest::Contains, Values::One(v)) => ("claim_contains_one", str_lit(v)),
-                    (ClaimTest::Contains, Values::List(i)) => ("claim_contains_any", ident(self.plan.constants[*i].name)),
+                    (ClaimTest::Contains, Values::List(i)) => {
+                        ("claim_contains_any", ident(self.plan.constants[*i].name))
+                    }
                 };
                 self.push(fragment, &[("CLAIM", str_lit(claim)), ("VALUES", value)]);
             }
@@ -295,7 +303,9 @@ struct SpliceConstants(Option<Vec<Stmt>>);
 impl VisitMut for SpliceConstants {
     fn visit_mut_module_items(&mut self, items: &mut Vec<ModuleItem>) {
         let at = items.iter().position(|i| match i {
-            ModuleItem::Stmt(Stmt::Expr(ExprStmt { expr, .. })) => matches!(&**expr, Expr::Ident(i) if &*i.sym == "$CONSTANTS"),
+            ModuleItem::Stmt(Stmt::Expr(ExprStmt { expr, .. })) => {
+                matches!(&**expr, Expr::Ident(i) if &*i.sym == "$CONSTANTS")
+            }
             _ => false,
         });
         let at = at.expect("templates/function.js has one `$CONSTANTS;`");

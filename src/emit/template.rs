@@ -47,11 +47,8 @@ impl Templates {
 
     /// A fresh copy of the statement labeled `name` in `steps.js`, placeholders filled.
     pub fn stmt(&self, name: &str, fill: &[(&str, Expr)]) -> Stmt {
-        let mut stmt = self
-            .fragments
-            .get(name)
-            .unwrap_or_else(|| panic!("templates/steps.js has no fragment `{name}`"))
-            .clone();
+        let mut stmt =
+            self.fragments.get(name).unwrap_or_else(|| panic!("templates/steps.js has no fragment `{name}`")).clone();
         fill_placeholders(&mut stmt, fill);
         stmt
     }
@@ -153,10 +150,7 @@ pub fn num_lit(value: f64) -> Expr {
 pub fn str_array(values: &[String]) -> Expr {
     Expr::Array(ArrayLit {
         span: DUMMY_SP,
-        elems: values
-            .iter()
-            .map(|v| Some(ExprOrSpread { spread: None, expr: Box::new(str_lit(v)) }))
-            .collect(),
+        elems: values.iter().map(|v| Some(ExprOrSpread { spread: None, expr: Box::new(str_lit(v)) })).collect(),
     })
 }
 
@@ -164,10 +158,7 @@ pub fn str_array(values: &[String]) -> Expr {
 pub fn array(values: Vec<Expr>) -> Expr {
     Expr::Array(ArrayLit {
         span: DUMMY_SP,
-        elems: values
-            .into_iter()
-            .map(|v| Some(ExprOrSpread { spread: None, expr: Box::new(v) }))
-            .collect(),
+        elems: values.into_iter().map(|v| Some(ExprOrSpread { spread: None, expr: Box::new(v) })).collect(),
     })
 }
 

@@ -159,8 +159,16 @@ impl VisitMut for MergeGuards {
                         paren_for_or(Box::new(Expr::Seq(SeqExpr { span: swc_common::DUMMY_SP, exprs })))
                     };
                     let Some(Stmt::If(prev)) = out.last_mut() else { unreachable!("the guard is last") };
-                    let left = std::mem::replace(&mut prev.test, Box::new(Expr::Invalid(Invalid { span: swc_common::DUMMY_SP })));
-                    *prev.test = Expr::Bin(BinExpr { span: swc_common::DUMMY_SP, op: BinaryOp::LogicalOr, left: paren_for_or(left), right });
+                    let left = std::mem::replace(
+                        &mut prev.test,
+                        Box::new(Expr::Invalid(Invalid { span: swc_common::DUMMY_SP })),
+                    );
+                    *prev.test = Expr::Bin(BinExpr {
+                        span: swc_common::DUMMY_SP,
+                        op: BinaryOp::LogicalOr,
+                        left: paren_for_or(left),
+                        right,
+                    });
                     continue;
                 }
             }
@@ -209,7 +217,9 @@ fn plain_expr_stmt(s: &Stmt) -> bool {
 /// Both statements are `break LABEL;` with the same label, or `return NAME;` with the same name.
 fn same_exit(a: &Stmt, b: &Stmt) -> bool {
     match (a, b) {
-        (Stmt::Break(BreakStmt { label: Some(x), .. }), Stmt::Break(BreakStmt { label: Some(y), .. })) => x.sym == y.sym,
+        (Stmt::Break(BreakStmt { label: Some(x), .. }), Stmt::Break(BreakStmt { label: Some(y), .. })) => {
+            x.sym == y.sym
+        }
         (Stmt::Return(ReturnStmt { arg: Some(x), .. }), Stmt::Return(ReturnStmt { arg: Some(y), .. })) => {
             matches!((&**x, &**y), (Expr::Ident(x), Expr::Ident(y)) if x.sym == y.sym)
         }
@@ -228,7 +238,8 @@ impl VisitMut for ShortBooleans {
     fn visit_mut_expr(&mut self, expr: &mut Expr) {
         expr.visit_mut_children_with(self);
         if let Expr::Lit(Lit::Bool(b)) = expr {
-            let zero_or_one = Expr::Lit(Lit::Num(Number { span: b.span, value: if b.value { 0.0 } else { 1.0 }, raw: None }));
+            let zero_or_one =
+                Expr::Lit(Lit::Num(Number { span: b.span, value: if b.value { 0.0 } else { 1.0 }, raw: None }));
             *expr = Expr::Unary(UnaryExpr { span: b.span, op: UnaryOp::Bang, arg: Box::new(zero_or_one) });
         }
     }

@@ -110,35 +110,19 @@ pub enum PolicyError {
         source: std::io::Error,
     },
     #[error("{file}:{line}:{column}: the policy is not valid JSON: {message}")]
-    Syntax {
-        file: PathBuf,
-        line: usize,
-        column: usize,
-        message: String,
-    },
+    Syntax { file: PathBuf, line: usize, column: usize, message: String },
     #[error("{file}: {path}: {message}")]
-    Field {
-        file: PathBuf,
-        path: String,
-        message: String,
-    },
+    Field { file: PathBuf, path: String, message: String },
 }
 
 /// Reads and validates a policy file.
 pub fn load(file: &Path) -> Result<Policy, PolicyError> {
-    let text = std::fs::read_to_string(file).map_err(|source| PolicyError::Read {
-        file: file.to_owned(),
-        source,
-    })?;
+    let text = std::fs::read_to_string(file).map_err(|source| PolicyError::Read { file: file.to_owned(), source })?;
     parse(&text, file)
 }
 
 /// Parses and validates policy text; `file` only names it in errors.
 pub fn parse(text: &str, file: &Path) -> Result<Policy, PolicyError> {
     let raw = validate::deserialize(text, file)?;
-    validate(raw).map_err(|e| PolicyError::Field {
-        file: file.to_owned(),
-        path: e.path,
-        message: e.message,
-    })
+    validate(raw).map_err(|e| PolicyError::Field { file: file.to_owned(), path: e.path, message: e.message })
 }

@@ -47,12 +47,10 @@ fn drop_null_default(schema: &mut Schema) {
 
 /// The policy: the KeyValueStore (`key.kvs`) needs a runtime that has it (the profile's).
 pub fn store_needs_a_runtime_with_it(schema: &mut Schema) {
-    let without: Vec<&str> = Runtime::ALL.iter().map(|r| r.profile()).filter(|p| !p.key_value_store).map(|p| p.runtime.name()).collect();
+    let without: Vec<&str> =
+        Runtime::ALL.iter().map(|r| r.profile()).filter(|p| !p.key_value_store).map(|p| p.runtime.name()).collect();
     debug_assert!(Runtime::default().profile().key_value_store, "a policy without `runtime` may read the store");
-    schema.insert(
-        "if".into(),
-        json!({ "required": ["runtime"], "properties": { "runtime": { "enum": without } } }),
-    );
+    schema.insert("if".into(), json!({ "required": ["runtime"], "properties": { "runtime": { "enum": without } } }));
     schema.insert(
         "then".into(),
         json!({
@@ -123,10 +121,7 @@ pub fn cookie_path(_: &mut SchemaGenerator) -> Schema {
 /// `token`: a hand-off needs a `query:` source to take the token from and a `cookie:` source to
 /// verify the cookie it sets (so `from` must be given: its default has no cookie).
 pub fn handoff_needs_sources(schema: &mut Schema) {
-    schema.insert(
-        "if".into(),
-        json!({ "required": ["handoff"], "properties": { "handoff": { "type": "object" } } }),
-    );
+    schema.insert("if".into(), json!({ "required": ["handoff"], "properties": { "handoff": { "type": "object" } } }));
     schema.insert(
         "then".into(),
         json!({

@@ -6,8 +6,8 @@ use std::path::Path;
 use super::raw::{OneOrMany, RawClaims, RawDeny, RawHandoff, RawPolicy};
 use super::rules::{self, MAX_LEEWAY, OBJECT_PROTOTYPE_NAMES};
 use super::{Claims, Deny, Handoff, KeySource, Policy, PolicyError, Presence};
-use crate::request::{Source, UriPattern};
 use crate::cloudfront::{Profile, Runtime, MAX_KVS_KEY_BYTES};
+use crate::request::{Source, UriPattern};
 
 /// A field that cannot be used: its JSON path and why.
 #[derive(Debug, PartialEq, Eq)]
@@ -17,10 +17,7 @@ pub struct FieldError {
 }
 
 fn err<T>(path: impl Into<String>, message: impl Into<String>) -> Result<T, FieldError> {
-    Err(FieldError {
-        path: path.into(),
-        message: message.into(),
-    })
+    Err(FieldError { path: path.into(), message: message.into() })
 }
 
 /// The fields that hold objects. serde would also read a struct from a JSON list, by position;
@@ -43,7 +40,11 @@ pub(super) fn deserialize(text: &str, file: &Path) -> Result<RawPolicy, PolicyEr
                     serde_json::Value::Bool(_) => "a boolean",
                     _ => "null",
                 };
-                return Err(PolicyError::Field { file: file.to_owned(), path, message: format!("expected an object, found {kind}") });
+                return Err(PolicyError::Field {
+                    file: file.to_owned(),
+                    path,
+                    message: format!("expected an object, found {kind}"),
+                });
             }
         }
     }
@@ -79,12 +80,7 @@ fn json_error(e: serde_json::Error, path: String, file: &Path) -> PolicyError {
                 Some(i) => text[..i].to_string(),
                 None => text,
             };
-            PolicyError::Syntax {
-                file: file.to_owned(),
-                line: e.line(),
-                column: e.column(),
-                message,
-            }
+            PolicyError::Syntax { file: file.to_owned(), line: e.line(), column: e.column(), message }
         }
     }
 }
@@ -186,10 +182,8 @@ pub fn validate(raw: RawPolicy) -> Result<Policy, FieldError> {
         Some(list) => {
             let mut sources = Vec::with_capacity(list.len());
             for (i, text) in list.iter().enumerate() {
-                let source = parse_source(text).map_err(|message| FieldError {
-                    path: format!("token.from[{i}]"),
-                    message,
-                })?;
+                let source =
+                    parse_source(text).map_err(|message| FieldError { path: format!("token.from[{i}]"), message })?;
                 if sources.contains(&source) {
                     return err(format!("token.from[{i}]"), format!("`{text}` is listed twice"));
                 }
@@ -211,12 +205,7 @@ pub fn validate(raw: RawPolicy) -> Result<Policy, FieldError> {
         Some(list) => list
             .iter()
             .enumerate()
-            .map(|(i, p)| {
-                parse_pattern(p).map_err(|message| FieldError {
-                    path: format!("public[{i}]"),
-                    message,
-                })
-            })
+            .map(|(i, p)| parse_pattern(p).map_err(|message| FieldError { path: format!("public[{i}]"), message }))
             .collect::<Result<_, _>>()?,
     };
 
@@ -249,11 +238,17 @@ fn validate_handoff(raw: RawHandoff, sources: &[Source]) -> Result<Handoff, Fiel
         );
     }
     if !sources.iter().any(|s| matches!(s, Source::Query(_))) {
-        return err("token.handoff", "a hand-off moves a query-string token into a cookie: add a `query:NAME` source to token.from");
+        return err(
+            "token.handoff",
+            "a hand-off moves a query-string token into a cookie: add a `query:NAME` source to token.from",
+        );
     }
     let path = raw.path.unwrap_or_else(|| "/".to_string());
     if !rules::is_cookie_path(&path) {
-        return err("token.handoff.path", format!("`{path}` is not a cookie path; use a path starting with `/`, without spaces, `;` or `,`"));
+        return err(
+            "token.handoff.path",
+            format!("`{path}` is not a cookie path; use a path starting with `/`, without spaces, `;` or `,`"),
+        );
     }
     Ok(Handoff { cookie, path })
 }
@@ -263,10 +258,9 @@ fn validate_claims(raw: RawClaims) -> Result<Claims, FieldError> {
         None => Ok(default),
         Some("required") => Ok(Presence::Required),
         Some("optional") => Ok(Presence::Optional),
-        Some(other) => err(
-            format!("claims.{field}"),
-            format!("`{other}` is not allowed; use \"required\" or \"optional\""),
-        ),
+        Some(other) => {
+            err(format!("claims.{field}"), format!("`{other}` is not allowed; use \"required\" or \"optional\""))
+        }
     };
     let leeway = match raw.leeway {
         None => 0,
@@ -321,10 +315,7 @@ fn validate_deny(raw: RawDeny) -> Result<Deny, FieldError> {
         },
         (None, Some(url)) => {
             if !rules::is_redirect(&url) {
-                return err(
-                    "deny.redirect",
-                    "use an absolute http(s) URL or a path starting with `/`, without spaces",
-                );
+                return err("deny.redirect", "use an absolute http(s) URL or a path starting with `/`, without spaces");
             }
             Ok(Deny::Redirect(url))
         }
@@ -417,7 +408,12 @@ mod tests {
         let e = policy(r#"{"token": {"from": ["query:jwt", "header:X-Token"]}}"#).unwrap_err();
         assert!(e.starts_with("p.json: token.from[1]: "), "{e}");
         let e = policy(r#"{"claims": {"leway": 3}}"#).unwrap_err();
-        assert!(e.starts_with("p.json: claims.leway: unknown field `leway`; did you mean `leeway`? (allowed here: exp, nbf, leeway,"), "{e}");
+        assert!(
+            e.starts_with(
+                "p.json: claims.leway: unknown field `leway`; did you mean `leeway`? (allowed here: exp, nbf, leeway,"
+            ),
+            "{e}"
+        );
         let e = policy(r#"{"zzzzzz": 3}"#).unwrap_err();
         assert!(e.contains("unknown field `zzzzzz` (allowed here: $schema, runtime,"), "{e}");
         let e = policy(r#"{"claims": {"iss": 5}}"#).unwrap_err();
@@ -452,7 +448,8 @@ mod tests {
         assert!(e.contains("token.handoff.cookie: `t` is not a source"), "{e}");
         let e = policy(r#"{"token": {"from": ["cookie:t"], "handoff": {"cookie": "t"}}}"#).unwrap_err();
         assert!(e.contains("token.handoff: a hand-off moves"), "{e}");
-        let e = policy(r#"{"token": {"from": ["cookie:t", "query:j"], "handoff": {"cookie": "t", "path": "/a;b"}}}"#).unwrap_err();
+        let e = policy(r#"{"token": {"from": ["cookie:t", "query:j"], "handoff": {"cookie": "t", "path": "/a;b"}}}"#)
+            .unwrap_err();
         assert!(e.contains("token.handoff.path"), "{e}");
     }
 

@@ -25,7 +25,6 @@ const FUNCTION_FILE: &str = "function.js";
 /// The export added to a module so its `handler` can be read from outside.
 const HANDLER_EXPORT: &str = "__cfjwt_handler__";
 
-
 /// Heap ceiling for one run. CloudFront allows a function 2 MB; QuickJS's own heap (built-ins,
 /// bytecode) does not compare byte for byte, so this only stops runaway allocation.
 const MEMORY_LIMIT: usize = 64 * 1024 * 1024;
@@ -107,9 +106,7 @@ impl Loader for BuiltinModules {
 
 /// A module whose default export is one of the prelude's module objects.
 fn export_default<'js>(ctx: &Ctx<'js>, exports: &Exports<'js>, key: &str) -> rquickjs::Result<()> {
-    let table = ctx
-        .userdata::<ModuleTable>()
-        .ok_or_else(|| rquickjs::Error::new_loading(key))?;
+    let table = ctx.userdata::<ModuleTable>().ok_or_else(|| rquickjs::Error::new_loading(key))?;
     let module: Value = table.0.get(key)?;
     exports.export("default", module)?;
     Ok(())
@@ -194,8 +191,7 @@ impl<'a, 'js> Session<'a, 'js> {
             top_level_logs: Vec::new(),
         };
         let modules: Object = control.get("modules").map_err(engine_error)?;
-        ctx.store_userdata(ModuleTable(modules))
-            .map_err(|e| EngineError::Engine(e.to_string()))?;
+        ctx.store_userdata(ModuleTable(modules)).map_err(|e| EngineError::Engine(e.to_string()))?;
 
         session.begin_event.call::<_, ()>((opts.now_ms,)).map_err(engine_error)?;
         session.handler = session.load(code)?;
@@ -235,13 +231,7 @@ impl<'a, 'js> Session<'a, 'js> {
         // context pointer is live for `'js`. The returned value is owned and handed to
         // `Value::from_raw`, which frees it on drop; an exception is taken with `catch`.
         let compiled = unsafe {
-            let raw = qjs::JS_Eval(
-                self.ctx.as_raw().as_ptr(),
-                source.as_ptr(),
-                code.len() as _,
-                file.as_ptr(),
-                flags,
-            );
+            let raw = qjs::JS_Eval(self.ctx.as_raw().as_ptr(), source.as_ptr(), code.len() as _, file.as_ptr(), flags);
             if qjs::JS_IsException(raw) {
                 None
             } else {
@@ -272,10 +262,8 @@ impl<'a, 'js> Session<'a, 'js> {
         }
         // A `function handler` or `var handler` is a property of the global object; a
         // `let`/`const handler` (2.0) only a global binding, which plain lookup by name finds.
-        let handler: Value = self
-            .ctx
-            .eval("typeof handler === 'undefined' ? undefined : handler")
-            .map_err(engine_error)?;
+        let handler: Value =
+            self.ctx.eval("typeof handler === 'undefined' ? undefined : handler").map_err(engine_error)?;
         self.as_handler(handler).map(Ok)
     }
 
@@ -294,7 +282,9 @@ impl<'a, 'js> Session<'a, 'js> {
             Ok(module) => module,
             // Linking fails when an import names a module or export that does not exist, or the
             // appended export names no `handler`: those are errors in the code, not in a run.
-            Err(Failure::Threw(message)) if message.starts_with("SyntaxError") || message.starts_with("ReferenceError: could not") => {
+            Err(Failure::Threw(message))
+                if message.starts_with("SyntaxError") || message.starts_with("ReferenceError: could not") =>
+            {
                 return Err(EngineError::Compile(message));
             }
             Err(failure) => return Ok(Err(failure)),
@@ -326,15 +316,12 @@ impl<'a, 'js> Session<'a, 'js> {
     /// (QuickJS puts `function.js:LINE:COL` in the first frame of `stack`).
     fn caught_text(&self) -> String {
         let exception = self.ctx.catch();
-        let location = exception
-            .as_object()
-            .and_then(|o| o.get::<_, String>("stack").ok())
-            .and_then(|stack| {
-                let at = stack.find(FUNCTION_FILE)?;
-                let rest = &stack[at..];
-                let end = rest.find(|c: char| c == ')' || c.is_whitespace()).unwrap_or(rest.len());
-                Some(rest[..end].to_owned())
-            });
+        let location = exception.as_object().and_then(|o| o.get::<_, String>("stack").ok()).and_then(|stack| {
+            let at = stack.find(FUNCTION_FILE)?;
+            let rest = &stack[at..];
+            let end = rest.find(|c: char| c == ')' || c.is_whitespace()).unwrap_or(rest.len());
+            Some(rest[..end].to_owned())
+        });
         let text = self.error_text(exception);
         match location {
             Some(location) => format!("{text} (at {location})"),
@@ -343,9 +330,7 @@ impl<'a, 'js> Session<'a, 'js> {
     }
 
     fn error_text(&self, value: Value<'js>) -> String {
-        self.error_text
-            .call::<_, String>((value,))
-            .unwrap_or_else(|_| "uncaught exception".to_owned())
+        self.error_text.call::<_, String>((value,)).unwrap_or_else(|_| "uncaught exception".to_owned())
     }
 
     /// The failure behind the exception QuickJS just raised.
@@ -369,7 +354,12 @@ impl<'a, 'js> Session<'a, 'js> {
     fn await_promise(&self, promise: Promise<'js>) -> Result<Value<'js>, Failure> {
         loop {
             match promise.state() {
-                PromiseState::Resolved => return promise.result::<Value>().unwrap_or(Err(rquickjs::Error::Unknown)).map_err(|e| self.failure_from(e)),
+                PromiseState::Resolved => {
+                    return promise
+                        .result::<Value>()
+                        .unwrap_or(Err(rquickjs::Error::Unknown))
+                        .map_err(|e| self.failure_from(e))
+                }
                 PromiseState::Rejected => {
                     return match promise.result::<Value>() {
                         Some(Err(e)) => Err(self.failure_from(e)),

@@ -107,7 +107,11 @@ fn skip_plain_text(s: &[u8], mut p: usize) -> usize {
         let mut bytes = [0; 8];
         bytes.copy_from_slice(word);
         let v = u64::from_le_bytes(bytes);
-        if below(v, 0x20) || zero(v ^ (ONES * u64::from(b'"'))) || zero(v ^ (ONES * u64::from(b'\\'))) || zero(v ^ (ONES * 0xed)) {
+        if below(v, 0x20)
+            || zero(v ^ (ONES * u64::from(b'"')))
+            || zero(v ^ (ONES * u64::from(b'\\')))
+            || zero(v ^ (ONES * 0xed))
+        {
             break;
         }
         p += 8;
@@ -304,7 +308,10 @@ impl Scanner<'_> {
                                 }
                             }
                             match surrogate(&s[p + 1..]) {
-                                Some(Surrogate::High) if s.get(p + 5..p + 7) == Some(&b"\\u"[..]) && surrogate(&s[p + 7..]) == Some(Surrogate::Low) => {
+                                Some(Surrogate::High)
+                                    if s.get(p + 5..p + 7) == Some(&b"\\u"[..])
+                                        && surrogate(&s[p + 7..]) == Some(Surrogate::Low) =>
+                                {
                                     paired_low = p + 6;
                                 }
                                 Some(Surrogate::Low) if p == paired_low => {}
@@ -882,7 +889,12 @@ mod tests {
 
     #[test]
     fn standard_json_is_left_alone() {
-        for text in ["{\"a\":[1,2.5,-0,1e5,-1.5E-3,true,false,null,\"x\\u00e9\\ud83d\\ude00\"]}", " 0 ", "\"é😀\"", "123456789012345"] {
+        for text in [
+            "{\"a\":[1,2.5,-0,1e5,-1.5E-3,true,false,null,\"x\\u00e9\\ud83d\\ude00\"]}",
+            " 0 ",
+            "\"é😀\"",
+            "123456789012345",
+        ] {
             assert_eq!(parsed(text), Ok(Scan::AsIs), "{text}");
         }
     }

@@ -97,10 +97,7 @@ fn latin1_string(bytes: &[u8]) -> String {
 /// Decodes hex the way njs does: pairs of hex digits up to the first character that is not
 /// one; a trailing odd digit is dropped.
 fn decode_hex(text: &str) -> Vec<u8> {
-    let digits: Vec<u8> = text
-        .bytes()
-        .map_while(|c| (c as char).to_digit(16).map(|d| d as u8))
-        .collect();
+    let digits: Vec<u8> = text.bytes().map_while(|c| (c as char).to_digit(16).map(|d| d as u8)).collect();
     digits.chunks_exact(2).map(|p| (p[0] << 4) | p[1]).collect()
 }
 
@@ -108,9 +105,8 @@ fn decode_hex(text: &str) -> Vec<u8> {
 /// alphabet up to the first one that is not (padding included), with any complete groups
 /// decoded and a dangling single character ignored.
 fn decode_base64(text: &str, url: bool) -> Vec<u8> {
-    let in_alphabet = |c: u8| {
-        c.is_ascii_alphanumeric() || if url { c == b'-' || c == b'_' } else { c == b'+' || c == b'/' }
-    };
+    let in_alphabet =
+        |c: u8| c.is_ascii_alphanumeric() || if url { c == b'-' || c == b'_' } else { c == b'+' || c == b'/' };
     let valid: Vec<u8> = text.bytes().take_while(|&c| in_alphabet(c)).collect();
     // A lone trailing character carries fewer than 8 bits: njs drops it.
     let usable = if valid.len() % 4 == 1 { &valid[..valid.len() - 1] } else { &valid[..] };
@@ -261,7 +257,12 @@ pub fn install<'js>(ctx: &Ctx<'js>) -> Result<Object<'js>> {
         "digest",
         Function::new(
             ctx.clone(),
-            |ctx: Ctx<'js>, alg: String, key: Value<'js>, chunks: Value<'js>, encoding: Value<'js>| -> Result<Value<'js>> {
+            |ctx: Ctx<'js>,
+             alg: String,
+             key: Value<'js>,
+             chunks: Value<'js>,
+             encoding: Value<'js>|
+             -> Result<Value<'js>> {
                 let Some(alg) = Algorithm::from_name(&alg) else {
                     return Err(Exception::throw_type(&ctx, &format!("not supported algorithm: \"{alg}\"")));
                 };
@@ -294,20 +295,31 @@ pub fn install<'js>(ctx: &Ctx<'js>) -> Result<Object<'js>> {
     // strings.
     native.set(
         "jsonParse",
-        Function::new(ctx.clone(), |ctx: Ctx<'js>, parse: Value<'js>, hook: Value<'js>, runtime: i32| -> Result<Value<'js>> {
-            let raw_ctx = ctx.as_raw().as_ptr();
-            let mut data = [parse.as_raw(), hook.as_raw()];
-            // SAFETY: the context is live; JS_NewCFunctionData2 copies (and owns a reference to)
-            // each data value, and the name is NUL-terminated. The new function is owned by the
-            // Value made from it.
-            unsafe {
-                let function = qjs::JS_NewCFunctionData2(raw_ctx, Some(njs_json_parse), c"parse".as_ptr(), 2, runtime, 2, data.as_mut_ptr());
-                if qjs::JS_IsException(function) {
-                    return Err(rquickjs::Error::Exception);
+        Function::new(
+            ctx.clone(),
+            |ctx: Ctx<'js>, parse: Value<'js>, hook: Value<'js>, runtime: i32| -> Result<Value<'js>> {
+                let raw_ctx = ctx.as_raw().as_ptr();
+                let mut data = [parse.as_raw(), hook.as_raw()];
+                // SAFETY: the context is live; JS_NewCFunctionData2 copies (and owns a reference to)
+                // each data value, and the name is NUL-terminated. The new function is owned by the
+                // Value made from it.
+                unsafe {
+                    let function = qjs::JS_NewCFunctionData2(
+                        raw_ctx,
+                        Some(njs_json_parse),
+                        c"parse".as_ptr(),
+                        2,
+                        runtime,
+                        2,
+                        data.as_mut_ptr(),
+                    );
+                    if qjs::JS_IsException(function) {
+                        return Err(rquickjs::Error::Exception);
+                    }
+                    Ok(Value::from_raw(ctx, function))
                 }
-                Ok(Value::from_raw(ctx, function))
-            }
-        })?,
+            },
+        )?,
     )?;
 
     // jsonScanOctets(bytes) -> [standard JSON, byte strings...] for a 1.0 byte string whose octets

@@ -136,7 +136,9 @@ fn check_response(out: &Map<String, Value>, original: Option<&Value>) -> Result<
                         Err(_) => Err(fail("the response `body.data` is not valid base64")),
                     }
                 }
-                Some(other) => Err(fail(format!("the response `body.encoding` \"{other}\" is not \"text\" or \"base64\""))),
+                Some(other) => {
+                    Err(fail(format!("the response `body.encoding` \"{other}\" is not \"text\" or \"base64\"")))
+                }
             }
         }
         Some(_) => Err(fail("the response `body` is neither a string nor {data, encoding}")),

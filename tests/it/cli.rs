@@ -38,7 +38,9 @@ fn gen_writes_to_stdout_with_a_size_summary() {
         .args(["gen", "--config", &d.path("policy.json"), "--key-file", &d.path("key")])
         .assert()
         .success()
-        .stdout(predicate::str::starts_with("// cloudfront-js-2.0\n").and(predicate::str::contains("function handler(")))
+        .stdout(
+            predicate::str::starts_with("// cloudfront-js-2.0\n").and(predicate::str::contains("function handler(")),
+        )
         .stderr(predicate::str::is_match(r"^\d+ bytes, \d+% of the 10,240-byte limit\n$").unwrap());
 }
 
@@ -129,7 +131,8 @@ fn key_problems_exit_2_without_showing_the_key() {
 fn key_from_environment_and_encodings() {
     let d = Dir::new();
     let hex_key = hex::encode(SECRET);
-    let from_file = cfjwt().args(["gen", "--config", &d.path("policy.json"), "--key-file", &d.path("key")]).output().unwrap();
+    let from_file =
+        cfjwt().args(["gen", "--config", &d.path("policy.json"), "--key-file", &d.path("key")]).output().unwrap();
     let from_env = cfjwt()
         .env("CFJWT_TEST_KEY", &hex_key)
         .args(["gen", "--config", &d.path("policy.json"), "--key-env", "CFJWT_TEST_KEY", "--key-encoding", "hex"])
@@ -159,11 +162,10 @@ fn help_never_shows_a_key() {
 fn check_reports_file_line_column() {
     let d = Dir::new();
     d.write("fn.js", "function handler(event) {\n  let x = eval('1');\n  return event.request;\n}\n");
-    cfjwt()
-        .args(["check", &d.path("fn.js"), "--runtime", "cloudfront-js-1.0"])
-        .assert()
-        .code(1)
-        .stdout(predicate::str::contains(format!("{}:2:3: `let`", d.path("fn.js"))).and(predicate::str::contains(":2:11: `eval`")));
+    cfjwt().args(["check", &d.path("fn.js"), "--runtime", "cloudfront-js-1.0"]).assert().code(1).stdout(
+        predicate::str::contains(format!("{}:2:3: `let`", d.path("fn.js")))
+            .and(predicate::str::contains(":2:11: `eval`")),
+    );
     cfjwt().args(["check", &d.path("fn.js"), "--runtime", "cloudfront-js-2.0"]).assert().code(1);
     cfjwt().args(["check", &d.path("missing.js")]).assert().code(2);
 }
@@ -196,7 +198,19 @@ fn check_size_limit() {
 fn token_mints_a_verifiable_hs256_token() {
     let d = Dir::new();
     let out = cfjwt()
-        .args(["token", "--key-file", &d.path("key"), "--claims", r#"{"sub":"u1"}"#, "--ttl", "60", "--now", "1000", "--kid", "k1"])
+        .args([
+            "token",
+            "--key-file",
+            &d.path("key"),
+            "--claims",
+            r#"{"sub":"u1"}"#,
+            "--ttl",
+            "60",
+            "--now",
+            "1000",
+            "--kid",
+            "k1",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success());
@@ -237,7 +251,16 @@ fn test_runs_events_and_prints_test_function_results() {
     d.write("good.json", &event(t.trim()));
     d.write("bad.json", &event("nope"));
     let out = cfjwt()
-        .args(["test", &d.path("f.js"), "--event", &d.path("good.json"), "--event", &d.path("bad.json"), "--now", "1000"])
+        .args([
+            "test",
+            &d.path("f.js"),
+            "--event",
+            &d.path("good.json"),
+            "--event",
+            &d.path("bad.json"),
+            "--now",
+            "1000",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
@@ -250,7 +273,8 @@ fn test_runs_events_and_prints_test_function_results() {
     let second: serde_json::Value = serde_json::from_str(lines[1]["FunctionOutput"].as_str().unwrap()).unwrap();
     assert_eq!(second["response"]["statusCode"], 401);
     // After exp, the same token is denied.
-    let out = cfjwt().args(["test", &d.path("f.js"), "--event", &d.path("good.json"), "--now", "1060"]).output().unwrap();
+    let out =
+        cfjwt().args(["test", &d.path("f.js"), "--event", &d.path("good.json"), "--now", "1060"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("401"));
 }
 
@@ -273,19 +297,25 @@ fn test_exit_codes() {
 #[test]
 fn output_over_the_size_limit_is_refused_and_near_it_warned() {
     let d = Dir::new();
-    let issuers = |n: usize| -> Vec<String> { (0..n).map(|i| format!("https://issuer-{i:04}.example.com/realms/some-long-realm-name")).collect() };
+    let issuers = |n: usize| -> Vec<String> {
+        (0..n).map(|i| format!("https://issuer-{i:04}.example.com/realms/some-long-realm-name")).collect()
+    };
     d.write("big.json", &serde_json::json!({"claims": {"iss": issuers(200)}}).to_string());
     cfjwt()
         .args(["gen", "--config", &d.path("big.json"), "--key-file", &d.path("key"), "-o", &d.path("out.js")])
         .assert()
         .code(2)
-        .stderr(predicate::str::is_match(r"the function would be \d+ bytes, \d+ over CloudFront's 10240-byte limit").unwrap());
+        .stderr(
+            predicate::str::is_match(r"the function would be \d+ bytes, \d+ over CloudFront's 10240-byte limit")
+                .unwrap(),
+        );
     assert!(!Path::new(&d.path("out.js")).exists());
     // Find a list length that lands between 10,000 and 10,240 bytes: gen warns but writes.
     let near = (100..200)
         .find(|n| {
             d.write("near.json", &serde_json::json!({"claims": {"iss": issuers(*n)}}).to_string());
-            let out = cfjwt().args(["gen", "--config", &d.path("near.json"), "--key-file", &d.path("key")]).output().unwrap();
+            let out =
+                cfjwt().args(["gen", "--config", &d.path("near.json"), "--key-file", &d.path("key")]).output().unwrap();
             (10_001..=10_240).contains(&out.stdout.len())
         })
         .expect("some list length gives an output near the limit");

@@ -175,7 +175,8 @@ fn check_reads(label: &str, code: &str, secret: &[u8], header: &str, kvs: Option
         ("last character wrong", altered(&good, 42)),
         ("every character wrong", format!("{input}.{}", if expected.starts_with('A') { "w" } else { "A" }.repeat(43))),
     ];
-    let cases: Vec<Case> = tokens.iter().map(|(_, t)| Case { event: query_event(t), now: NOW, kvs: kvs.clone() }).collect();
+    let cases: Vec<Case> =
+        tokens.iter().map(|(_, t)| Case { event: query_event(t), now: NOW, kvs: kvs.clone() }).collect();
     for (engine, traces) in [("njs", njs_traces(&code, &cases)), ("bundled engine", engine_traces(&code, &cases))] {
         let mut shapes = Vec::new();
         for ((name, token), trace) in tokens.iter().zip(&traces) {
@@ -184,15 +185,33 @@ fn check_reads(label: &str, code: &str, secret: &[u8], header: &str, kvs: Option
             assert_eq!(trace.allowed, *name == "correct", "{what}: verdict");
             if actual == expected {
                 // Both sides are the same string: read twice.
-                assert_eq!(coverage(trace, actual), every_index(2), "{what}: reads of the signatures; all reads: {:?}", trace.reads);
+                assert_eq!(
+                    coverage(trace, actual),
+                    every_index(2),
+                    "{what}: reads of the signatures; all reads: {:?}",
+                    trace.reads
+                );
             } else {
-                assert_eq!(coverage(trace, actual), every_index(1), "{what}: reads of the token's signature; all reads: {:?}", trace.reads);
-                assert_eq!(coverage(trace, &expected), every_index(1), "{what}: reads of the computed signature; all reads: {:?}", trace.reads);
+                assert_eq!(
+                    coverage(trace, actual),
+                    every_index(1),
+                    "{what}: reads of the token's signature; all reads: {:?}",
+                    trace.reads
+                );
+                assert_eq!(
+                    coverage(trace, &expected),
+                    every_index(1),
+                    "{what}: reads of the computed signature; all reads: {:?}",
+                    trace.reads
+                );
             }
             shapes.push((name, shape(trace, &[actual, &expected])));
         }
         for (name, s) in &shapes[1..] {
-            assert_eq!(s, &shapes[0].1, "{label}, {engine}: the reads for \"{name}\" differ from those for a correct signature");
+            assert_eq!(
+                s, &shapes[0].1,
+                "{label}, {engine}: the reads for \"{name}\" differ from those for a correct signature"
+            );
         }
     }
 }
@@ -230,7 +249,8 @@ fn a_key_picked_by_kid_reads_every_character() {
 /// signatures whole, whichever key (if any) the token was signed with.
 #[test]
 fn rotation_without_kid_reads_every_character_of_each_comparison() {
-    let keys: Vec<Vec<u8>> = vec![b"rotation-key-1-rotation-key-1-rotation!".to_vec(), b"rotation-key-2-rotation-key-2-rotation!".to_vec()];
+    let keys: Vec<Vec<u8>> =
+        vec![b"rotation-key-1-rotation-key-1-rotation!".to_vec(), b"rotation-key-2-rotation-key-2-rotation!".to_vec()];
     let other = b"nobody-s-key-nobody-s-key-nobody-s-key!".to_vec();
     let claims = json!({"exp": NOW + 60}).to_string();
     for runtime in Runtime::ALL {
@@ -254,7 +274,11 @@ fn rotation_without_kid_reads_every_character_of_each_comparison() {
                 for c in computed[..comparisons].iter().filter(|c| *c != actual) {
                     assert_eq!(coverage(trace, c), every_index(1), "{what}: reads of the signature under a key");
                 }
-                assert_eq!(coverage(trace, actual), every_index(comparisons + matching), "{what}: reads of the token's signature");
+                assert_eq!(
+                    coverage(trace, actual),
+                    every_index(comparisons + matching),
+                    "{what}: reads of the token's signature"
+                );
             }
         }
     }
@@ -273,13 +297,18 @@ fn the_probe_catches_an_early_exit() {
          return event.request;\n}}\n",
         serde_json::to_string(&expected).unwrap()
     ));
-    let cases = [case(query_event(&good)), case(query_event(&altered(&good, 0))), case(query_event(&altered(&good, 42)))];
+    let cases =
+        [case(query_event(&good)), case(query_event(&altered(&good, 0))), case(query_event(&altered(&good, 42)))];
     for (engine, traces) in [("njs", njs_traces(&code, &cases)), ("bundled engine", engine_traces(&code, &cases))] {
         let counts: Vec<usize> = traces.iter().map(|t| t.reads.len()).collect();
         assert_eq!(counts, vec![86, 2, 86], "{engine}: an early exit reads less when the first character differs");
         assert_eq!(coverage(&traces[1], &expected), BTreeMap::from([(0, 1)]), "{engine}");
         let sigs = |t: &str| t.rsplit_once('.').unwrap().1.to_owned();
-        assert_ne!(shape(&traces[1], &[&sigs(&altered(&good, 0)), &expected]), shape(&traces[0], &[&expected]), "{engine}");
+        assert_ne!(
+            shape(&traces[1], &[&sigs(&altered(&good, 0)), &expected]),
+            shape(&traces[0], &[&expected]),
+            "{engine}"
+        );
     }
 }
 

@@ -75,7 +75,14 @@ fn compare_with_njs(runtime: Runtime, prologue: &str, expressions: &[&str]) {
         .filter(|(_, (a, b))| a != b)
         .map(|(expr, (a, b))| format!("{expr}\n    cfjwt: {a}\n    njs:   {b}"))
         .collect();
-    assert!(mismatches.is_empty(), "{} of {} differ from njs ({}):\n{}", mismatches.len(), expressions.len(), runtime, mismatches.join("\n"));
+    assert!(
+        mismatches.is_empty(),
+        "{} of {} differ from njs ({}):\n{}",
+        mismatches.len(),
+        expressions.len(),
+        runtime,
+        mismatches.join("\n")
+    );
 }
 
 const CRYPTO_EXPRESSIONS: &[&str] = &[
@@ -164,7 +171,9 @@ fn byte_string_data_hashes_as_its_octets() {
         Runtime::Js1,
         "console.log(require('crypto').createHash('sha256').update(String.bytesFrom([0xe9, 1, 0xff])).digest('hex'));",
     );
-    let theirs = njs_logs("console.log(require('crypto').createHash('sha256').update(Buffer.from([0xe9, 1, 0xff])).digest('hex'));");
+    let theirs = njs_logs(
+        "console.log(require('crypto').createHash('sha256').update(Buffer.from([0xe9, 1, 0xff])).digest('hex'));",
+    );
     assert_eq!(ours, theirs);
 }
 
@@ -216,7 +225,8 @@ fn byte_strings_match_njs() {
 /// both U+00E9) reads as that byte string. njs would read the text as UTF-8 (c3a9).
 #[test]
 fn byte_string_model_limit() {
-    let logs = logs_of(Runtime::Js1, "console.log('é'.toString('hex')); 'é'.toBytes(); console.log('é'.toString('hex'));");
+    let logs =
+        logs_of(Runtime::Js1, "console.log('é'.toString('hex')); 'é'.toBytes(); console.log('é'.toString('hex'));");
     assert_eq!(logs, ["c3a9", "e9"]);
 }
 
@@ -650,7 +660,8 @@ fn json_parse_reads_byte_strings_as_njs() {
 #[test]
 fn kvs_json_values_parse_as_njs_json() {
     let mut options = opts(Runtime::Js2);
-    options.kvs = Some(BTreeMap::from([("loose".to_owned(), "{\"n\":.5}".to_owned()), ("bad".to_owned(), "[1,]".to_owned())]));
+    options.kvs =
+        Some(BTreeMap::from([("loose".to_owned(), "{\"n\":.5}".to_owned()), ("bad".to_owned(), "[1,]".to_owned())]));
     let code = r#"import cf from 'cloudfront';
 async function handler(event) {
   var kvs = cf.kvs();
@@ -667,7 +678,12 @@ async function handler(event) {
 // What CloudFront refuses
 
 fn refused(runtime: Runtime, expr: &str) -> String {
-    let logs = logs_of(runtime, &format!("try {{ var v = ({expr}); console.log('accepted ' + typeof v); }} catch (e) {{ console.log(String(e)); }}"));
+    let logs = logs_of(
+        runtime,
+        &format!(
+            "try {{ var v = ({expr}); console.log('accepted ' + typeof v); }} catch (e) {{ console.log(String(e)); }}"
+        ),
+    );
     logs.into_iter().next().unwrap_or_default()
 }
 
@@ -692,9 +708,23 @@ fn dynamic_code_is_refused() {
 #[test]
 fn timers_process_and_other_missing_globals_are_absent() {
     let names = [
-        "setTimeout", "setInterval", "setImmediate", "clearTimeout", "clearInterval", "process",
-        "queueMicrotask", "performance", "Map", "Set", "WeakMap", "Proxy", "Reflect", "BigInt",
-        "structuredClone", "escape", "navigator",
+        "setTimeout",
+        "setInterval",
+        "setImmediate",
+        "clearTimeout",
+        "clearInterval",
+        "process",
+        "queueMicrotask",
+        "performance",
+        "Map",
+        "Set",
+        "WeakMap",
+        "Proxy",
+        "Reflect",
+        "BigInt",
+        "structuredClone",
+        "escape",
+        "navigator",
     ];
     for runtime in Runtime::ALL {
         for name in names {
@@ -860,7 +890,10 @@ fn a_throwing_function_fails_with_the_exception() {
         let result = run_one("function handler(event) { throw 'plain'; }", &opts(runtime));
         assert_eq!(result.function_error_message, "plain");
     }
-    let result = run_one("throw new RangeError('at load');\nfunction handler(event) { return event.request; }", &opts(Runtime::Js1));
+    let result = run_one(
+        "throw new RangeError('at load');\nfunction handler(event) { return event.request; }",
+        &opts(Runtime::Js1),
+    );
     assert_eq!(result.function_error_message, "RangeError: at load");
 }
 
@@ -883,7 +916,10 @@ fn garbage_results_fail_validation() {
         ("delete event.request.uri; return event.request;", "uri"),
         ("event.request.uri = 'relative'; return event.request;", "uri"),
         ("event.request.headers.host = {value: 'evil.example'}; return event.request;", "read-only header \"host\""),
-        ("event.request.headers['content-length'] = {value: '5'}; return event.request;", "read-only header \"content-length\""),
+        (
+            "event.request.headers['content-length'] = {value: '5'}; return event.request;",
+            "read-only header \"content-length\"",
+        ),
         ("event.request.headers['x-forwarded-proto'] = {value: 'https'}; return event.request;", "disallowed header"),
         ("event.request.headers['x-amz-cf-id'] = {value: 'x'}; return event.request;", "disallowed header"),
         ("event.request.headers['x-edge-location'] = {value: 'x'}; return event.request;", "disallowed header"),
@@ -928,7 +964,8 @@ fn an_endless_function_is_stopped_at_the_time_limit() {
         }
     }
     // A loop at top level is stopped too, and every event reports it.
-    let results = run("while (true) {}\nfunction handler(event) { return event.request; }", &[event()], &options).unwrap();
+    let results =
+        run("while (true) {}\nfunction handler(event) { return event.request; }", &[event()], &options).unwrap();
     assert_eq!(results[0].function_error_message, TIME_LIMIT_MESSAGE);
 }
 
@@ -943,7 +980,8 @@ fn async_handlers_are_awaited() {
     assert_eq!(result.function_output, r#"{"response":{"statusCode":403,"statusDescription":"later"}}"#);
     assert_eq!(result.function_execution_logs, ["later"]);
 
-    let rejected = run_one("async function handler(event) { await null; throw new Error('async boom'); }", &opts(Runtime::Js2));
+    let rejected =
+        run_one("async function handler(event) { await null; throw new Error('async boom'); }", &opts(Runtime::Js2));
     assert_eq!(rejected.function_error_message, "Error: async boom");
 
     let never = run_one("async function handler(event) { await new Promise(function () {}); }", &opts(Runtime::Js2));
@@ -1009,7 +1047,10 @@ fn kvs_without_a_store_rejects() {
     assert!(result.function_output.contains("No KeyValueStore"), "{}", result.function_output);
 
     // Not catching the rejection fails the function.
-    let result = run_one("import cf from 'cloudfront';\nasync function handler(event) { await cf.kvs().get('missing'); }", &kvs_options());
+    let result = run_one(
+        "import cf from 'cloudfront';\nasync function handler(event) { await cf.kvs().get('missing'); }",
+        &kvs_options(),
+    );
     assert_eq!(result.function_error_message, "Error: Key not found: \"missing\"");
 }
 
@@ -1081,7 +1122,10 @@ fn files_that_are_not_events_are_refused() {
         let err = normalize_event(event_file(name)).expect_err(name);
         assert!(matches!(err, EngineError::BadEvent(_)));
         assert!(err.to_string().contains(needle), "{name}: {err}");
-        assert!(matches!(run("function handler(e) { return e.request; }", &[event_file(name)], &opts(Runtime::Js1)), Err(EngineError::BadEvent(_))));
+        assert!(matches!(
+            run("function handler(e) { return e.request; }", &[event_file(name)], &opts(Runtime::Js1)),
+            Err(EngineError::BadEvent(_))
+        ));
     }
 }
 
@@ -1164,7 +1208,11 @@ async function handler(event) {
   delete event.request.querystring.jwt;
   return event.request;
 }"#;
-    let token = token_raw(r#"{"alg":"HS256","typ":"JWT"}"#, r#"{"sub":"u1","exp":1700000060}"#, b"a-secret-of-at-least-32-bytes-length!");
+    let token = token_raw(
+        r#"{"alg":"HS256","typ":"JWT"}"#,
+        r#"{"sub":"u1","exp":1700000060}"#,
+        b"a-secret-of-at-least-32-bytes-length!",
+    );
     let mut e = event();
     e["request"]["querystring"]["jwt"] = json!({"value": token});
     let events = vec![e; 20_000];
@@ -1172,5 +1220,11 @@ async function handler(event) {
     let results = run(code, &events, &opts(Runtime::Js2)).unwrap();
     let elapsed = started.elapsed();
     assert!(results.iter().all(|r| !r.failed() && r.function_output.starts_with("{\"request\"")));
-    println!("{} events in {:?}: {:.0} events/s, {:.1} µs/event", events.len(), elapsed, events.len() as f64 / elapsed.as_secs_f64(), elapsed.as_secs_f64() * 1e6 / events.len() as f64);
+    println!(
+        "{} events in {:?}: {:.0} events/s, {:.1} µs/event",
+        events.len(),
+        elapsed,
+        events.len() as f64 / elapsed.as_secs_f64(),
+        elapsed.as_secs_f64() * 1e6 / events.len() as f64
+    );
 }

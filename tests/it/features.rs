@@ -95,7 +95,11 @@ fn malformed_tokens_are_denied_from_every_source_of_a_chain() {
         let code = generate_styled(&policy, demo(), cfjwt::emit::Style::Pretty);
         let helper = code.contains("function checked(");
         let others = sources.iter().filter(|s| **s != "header:authorization").count();
-        assert_eq!(helper, others >= 2, "checked() is for chains with two or more sources besides Authorization:\n{code}");
+        assert_eq!(
+            helper,
+            others >= 2,
+            "checked() is for chains with two or more sources besides Authorization:\n{code}"
+        );
         let mut cases = Vec::new();
         for source in &sources {
             cases.push((format!("good, {source}"), case(from(source, &t)), true));
@@ -111,9 +115,11 @@ fn malformed_tokens_are_denied_from_every_source_of_a_chain() {
 fn only_the_first_present_source_is_read() {
     let policy = r#"{"token": {"from": ["query:jwt", "cookie:token"]}}"#;
     let t = good();
-    let garbage_then_valid = event(URI, json!({"jwt": {"value": "garbage"}}), json!({}), json!({"token": {"value": t}}));
+    let garbage_then_valid =
+        event(URI, json!({"jwt": {"value": "garbage"}}), json!({}), json!({"token": {"value": t}}));
     let absent_then_valid = event(URI, json!({"other": {"value": "x"}}), json!({}), json!({"token": {"value": t}}));
-    let valid_then_garbage = event(URI, json!({"jwt": {"value": t}}), json!({}), json!({"token": {"value": "garbage"}}));
+    let valid_then_garbage =
+        event(URI, json!({"jwt": {"value": t}}), json!({}), json!({"token": {"value": "garbage"}}));
     expect(
         policy,
         &demo(),
@@ -149,7 +155,9 @@ fn strip_removes_the_token_from_its_source_only() {
                     let mut e = event(URI, keep_q.clone(), keep_h.clone(), keep_c.clone());
                     match *source {
                         "query:jwt" => e["request"]["querystring"]["jwt"] = json!({"value": t}),
-                        "header:authorization" => e["request"]["headers"]["authorization"] = json!({"value": format!("Bearer {t}")}),
+                        "header:authorization" => {
+                            e["request"]["headers"]["authorization"] = json!({"value": format!("Bearer {t}")})
+                        }
                         _ => e["request"]["cookies"]["token"] = json!({"value": t}),
                     }
                     case(e)
@@ -309,11 +317,21 @@ fn public_paths_and_preflight_skip_the_token() {
             ("exact public path", case(event("/favicon.ico", json!({}), json!({}), json!({}))), true),
             ("public prefix", case(event("/public/css/a.css", json!({}), json!({}), json!({}))), true),
             ("not public", case(event("/favicon.ico2", json!({}), json!({}), json!({}))), false),
-            ("public prefix escaped with ..", case(event("/public/../courses/c1/a", json!({}), json!({}), json!({}))), false),
-            ("public prefix escaped with %2e", case(event("/public/%2e%2e/courses/c1/a", json!({}), json!({}), json!({}))), false),
+            (
+                "public prefix escaped with ..",
+                case(event("/public/../courses/c1/a", json!({}), json!({}), json!({}))),
+                false,
+            ),
+            (
+                "public prefix escaped with %2e",
+                case(event("/public/%2e%2e/courses/c1/a", json!({}), json!({}), json!({}))),
+                false,
+            ),
             (
                 "preflight",
-                preflight(json!({"origin": {"value": "https://app.example"}, "access-control-request-method": {"value": "GET"}})),
+                preflight(
+                    json!({"origin": {"value": "https://app.example"}, "access-control-request-method": {"value": "GET"}}),
+                ),
                 true,
             ),
             ("OPTIONS without origin", preflight(json!({"access-control-request-method": {"value": "GET"}})), false),
@@ -328,7 +346,9 @@ fn public_paths_and_preflight_skip_the_token() {
         &Runtime::ALL,
         vec![(
             "preflight off",
-            preflight(json!({"origin": {"value": "https://app.example"}, "access-control-request-method": {"value": "GET"}})),
+            preflight(
+                json!({"origin": {"value": "https://app.example"}, "access-control-request-method": {"value": "GET"}}),
+            ),
             false,
         )],
     );
@@ -389,7 +409,8 @@ fn key_value_store_with_rotation() {
     store[format!("jwt.secret:{id64}")] = json!(new_text);
     store[format!("jwt.secret:{id65}")] = json!(new_text);
     let claims = json!({"exp": NOW + 60}).to_string();
-    let signed = |header: &str, secret: &[u8]| case_with_store(q("jwt", &token_raw(header, &claims, secret)), store.clone());
+    let signed =
+        |header: &str, secret: &[u8]| case_with_store(q("jwt", &token_raw(header, &claims, secret)), store.clone());
     let with_kid = |kid: &str| signed(&json!({"alg": "HS256", "kid": kid}).to_string(), &new);
     expect(
         policy,
@@ -407,7 +428,11 @@ fn key_value_store_with_rotation() {
             ("kid of 65 characters", with_kid(&id65), false),
             ("kid empty", with_kid(""), false),
             ("kid ending in a line break", with_kid("k\n"), false),
-            ("store empty", case_with_store(q("jwt", &token_raw(r#"{"alg":"HS256"}"#, &claims, &old)), json!({})), false),
+            (
+                "store empty",
+                case_with_store(q("jwt", &token_raw(r#"{"alg":"HS256"}"#, &claims, &old)), json!({})),
+                false,
+            ),
         ],
     );
 }
@@ -431,7 +456,11 @@ fn deny_with_status_or_redirect() {
     for runtime in Runtime::ALL {
         let code = generate(&with_runtime(r#"{"deny": {"status": 403}}"#, runtime), demo());
         let out = run(&code, &[case(q("jwt", "x"))]);
-        assert_eq!(out[0], Outcome::Response(json!({"statusCode": 403, "statusDescription": "Forbidden"})), "{runtime}");
+        assert_eq!(
+            out[0],
+            Outcome::Response(json!({"statusCode": 403, "statusDescription": "Forbidden"})),
+            "{runtime}"
+        );
 
         let policy = r#"{"deny": {"redirect": "https://lms.example.com/login?next={uri}&from=cdn"}}"#;
         let code = generate(&with_runtime(policy, runtime), demo());
@@ -528,7 +557,10 @@ fn cookie_handoff_end_to_end() {
         assert_eq!(r["statusCode"], 302, "{runtime}");
         assert_eq!(r["headers"]["location"]["value"], "/courses/c1/master.m3u8?lang=en&q=1&q=2", "{runtime}");
         assert_eq!(r["cookies"]["token"]["value"], t.as_str(), "{runtime}");
-        assert_eq!(r["cookies"]["token"]["attributes"], "Secure; HttpOnly; SameSite=Lax; Path=/courses/; Max-Age=60", "{runtime}");
+        assert_eq!(
+            r["cookies"]["token"]["attributes"], "Secure; HttpOnly; SameSite=Lax; Path=/courses/; Max-Age=60",
+            "{runtime}"
+        );
 
         // 2. The redirected manifest request and the segment requests carry the cookie.
         let with_cookie = |uri: &str, query: Value| event(uri, query, json!({}), json!({"token": {"value": t}}));
@@ -564,7 +596,8 @@ fn cookie_handoff_end_to_end() {
 
 #[test]
 fn handoff_without_exp_sets_a_session_cookie() {
-    let policy = r#"{"token": {"from": ["query:jwt", "cookie:t"], "handoff": {"cookie": "t"}}, "claims": {"exp": "optional"}}"#;
+    let policy =
+        r#"{"token": {"from": ["query:jwt", "cookie:t"], "handoff": {"cookie": "t"}}, "claims": {"exp": "optional"}}"#;
     let t = token(json!({"sub": "u"}));
     for runtime in Runtime::ALL {
         let code = generate(&with_runtime(policy, runtime), demo());

@@ -66,7 +66,11 @@ fn malformed_tokens_are_denied() {
 
 #[test]
 fn wrong_key_and_tampering_are_denied() {
-    let other_key = token_raw(r#"{"alg":"HS256","typ":"JWT"}"#, &json!({"exp": NOW + 60}).to_string(), b"another-key-another-key-another-key!!");
+    let other_key = token_raw(
+        r#"{"alg":"HS256","typ":"JWT"}"#,
+        &json!({"exp": NOW + 60}).to_string(),
+        b"another-key-another-key-another-key!!",
+    );
     let good = valid();
     let (input, sig) = good.rsplit_once('.').unwrap();
     let tampered_payload = {
@@ -201,12 +205,8 @@ fn optional_exp_and_required_nbf() {
 #[test]
 fn a_query_parameter_given_twice_is_denied() {
     let t = valid();
-    let twice = event(
-        "/a",
-        json!({"jwt": {"value": t, "multiValue": [{"value": t}, {"value": t}]}}),
-        json!({}),
-        json!({}),
-    );
+    let twice =
+        event("/a", json!({"jwt": {"value": t, "multiValue": [{"value": t}, {"value": t}]}}), json!({}), json!({}));
     let once_listed = event("/a", json!({"jwt": {"value": t, "multiValue": [{"value": t}]}}), json!({}), json!({}));
     expect_seed(&[("twice", case(twice), false), ("multiValue of one", case(once_listed), true)]);
 }
@@ -217,7 +217,11 @@ fn no_token_or_the_wrong_parameter_is_denied() {
     expect_seed(&[
         ("no query string", case(event("/a", json!({}), json!({}), json!({}))), false),
         ("other name", case(event("/a", json!({"token": {"value": t}}), json!({}), json!({}))), false),
-        ("in a header", case(event("/a", json!({}), json!({"authorization": {"value": format!("Bearer {t}")}}), json!({}))), false),
+        (
+            "in a header",
+            case(event("/a", json!({}), json!({"authorization": {"value": format!("Bearer {t}")}}), json!({}))),
+            false,
+        ),
         ("empty value", case(event("/a", json!({"jwt": {"value": ""}}), json!({}), json!({}))), false),
     ]);
 }

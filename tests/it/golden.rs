@@ -25,7 +25,10 @@ fn golden_files_match() {
             stale.push(golden.display().to_string());
         }
     }
-    assert!(stale.is_empty(), "golden files differ (refresh with CFJWT_BLESS=1 cargo test --test it golden): {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "golden files differ (refresh with CFJWT_BLESS=1 cargo test --test it golden): {stale:?}"
+    );
 }
 
 /// Builds a request that carries a token the way the policy's first source expects.
@@ -62,7 +65,10 @@ fn golden_functions_run() {
     for path in examples() {
         let text = std::fs::read_to_string(&path).unwrap();
         let policy: Value = serde_json::from_str(&text).unwrap();
-        let store = policy.pointer("/key/kvs").and_then(Value::as_str).map(|name| json!({ name: String::from_utf8_lossy(DEMO_KEY) }));
+        let store = policy
+            .pointer("/key/kvs")
+            .and_then(Value::as_str)
+            .map(|name| json!({ name: String::from_utf8_lossy(DEMO_KEY) }));
         for style in [Style::Pretty, Style::Minified] {
             let code = generate_styled(&text, keys_for(&policy), style);
             let good = token(claims_for(&policy));

@@ -186,7 +186,9 @@ fn secret() -> BoxedStrategy<Vec<u8>> {
 
 fn keys() -> BoxedStrategy<Vec<(Option<&'static str>, Vec<u8>)>> {
     (subset(KEY_IDS, 3), vec((any::<bool>(), secret()), 1..=3))
-        .prop_map(|(ids, ks)| ks.into_iter().enumerate().map(|(i, (has_id, k))| (has_id.then(|| ids[i % ids.len()]), k)).collect())
+        .prop_map(|(ids, ks)| {
+            ks.into_iter().enumerate().map(|(i, (has_id, k))| (has_id.then(|| ids[i % ids.len()]), k)).collect()
+        })
         .prop_map(|mut ks: Vec<(Option<&'static str>, Vec<u8>)>| {
             // Ids are unique (a duplicate id is an input error, not this test's concern).
             let mut seen = Vec::new();
@@ -241,27 +243,32 @@ fn policy() -> impl Strategy<Value = PolicySpec> {
         opt(any::<bool>()),
         deny(),
     );
-    (a, b).prop_map(|((runtime, keys, kvs, sources, strip, exp, nbf, leeway, max_age), (iss, iss1, aud, aud1, scope, public, preflight, deny))| {
-        PolicySpec {
-            runtime,
-            keys,
-            kvs,
-            sources,
-            strip,
-            exp,
-            nbf,
-            leeway,
-            max_age,
-            iss_as_string: iss1 && iss.as_ref().is_some_and(|l| l.len() == 1),
-            iss,
-            aud_as_string: aud1 && aud.as_ref().is_some_and(|l| l.len() == 1),
-            aud,
-            scope,
-            public,
-            preflight,
-            deny,
-        }
-    })
+    (a, b).prop_map(
+        |(
+            (runtime, keys, kvs, sources, strip, exp, nbf, leeway, max_age),
+            (iss, iss1, aud, aud1, scope, public, preflight, deny),
+        )| {
+            PolicySpec {
+                runtime,
+                keys,
+                kvs,
+                sources,
+                strip,
+                exp,
+                nbf,
+                leeway,
+                max_age,
+                iss_as_string: iss1 && iss.as_ref().is_some_and(|l| l.len() == 1),
+                iss,
+                aud_as_string: aud1 && aud.as_ref().is_some_and(|l| l.len() == 1),
+                aud,
+                scope,
+                public,
+                preflight,
+                deny,
+            }
+        },
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -270,10 +277,41 @@ fn policy() -> impl Strategy<Value = PolicySpec> {
 /// JSON text of any type, including what JSON.parse takes at its edges.
 fn json_value() -> BoxedStrategy<String> {
     let leaf = prop_oneof![
-        select(vec!["null", "true", "false", "0", "-0", "1", "1e400", "-1e400", "1E400", "2e308", "9007199254740993",
-            "1.7976931348623157e308", "5e-324", "1e-400", "01", ".5", "1.", "1.e5", "-.5", "00", "0.1", "\"\"", "[]", "{}",
-            "\"HS256\"", "\"\\u0048S256\"", "\"none\"", "\"\\ud800\"", "\"\\ud83d\\ude00\"", "\"\\u0000\"", "\"a\\\"b\"",
-            "\"/courses/c1/*\"", "\"*\""])
+        select(vec![
+            "null",
+            "true",
+            "false",
+            "0",
+            "-0",
+            "1",
+            "1e400",
+            "-1e400",
+            "1E400",
+            "2e308",
+            "9007199254740993",
+            "1.7976931348623157e308",
+            "5e-324",
+            "1e-400",
+            "01",
+            ".5",
+            "1.",
+            "1.e5",
+            "-.5",
+            "00",
+            "0.1",
+            "\"\"",
+            "[]",
+            "{}",
+            "\"HS256\"",
+            "\"\\u0048S256\"",
+            "\"none\"",
+            "\"\\ud800\"",
+            "\"\\ud83d\\ude00\"",
+            "\"\\u0000\"",
+            "\"a\\\"b\"",
+            "\"/courses/c1/*\"",
+            "\"*\""
+        ])
         .prop_map(str::to_owned),
         any::<i64>().prop_map(|n| n.to_string()),
         any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| format!("{f:?}")),
@@ -283,8 +321,10 @@ fn json_value() -> BoxedStrategy<String> {
     leaf.prop_recursive(3, 16, 4, |inner| {
         prop_oneof![
             vec(inner.clone(), 0..4).prop_map(|v| format!("[{}]", v.join(","))),
-            vec((member_name(), inner), 0..4)
-                .prop_map(|v| format!("{{{}}}", v.iter().map(|(k, v)| format!("{k}:{v}")).collect::<Vec<_>>().join(","))),
+            vec((member_name(), inner), 0..4).prop_map(|v| format!(
+                "{{{}}}",
+                v.iter().map(|(k, v)| format!("{k}:{v}")).collect::<Vec<_>>().join(",")
+            )),
         ]
     })
     .boxed()
@@ -292,8 +332,25 @@ fn json_value() -> BoxedStrategy<String> {
 
 fn member_name() -> BoxedStrategy<String> {
     prop_oneof![
-        select(vec!["alg", "kid", "crit", "typ", "exp", "nbf", "iat", "iss", "aud", "scope", "paths", "sub", "__proto__", "constructor", "toString", ""])
-            .prop_map(|s| format!("\"{s}\"")),
+        select(vec![
+            "alg",
+            "kid",
+            "crit",
+            "typ",
+            "exp",
+            "nbf",
+            "iat",
+            "iss",
+            "aud",
+            "scope",
+            "paths",
+            "sub",
+            "__proto__",
+            "constructor",
+            "toString",
+            ""
+        ])
+        .prop_map(|s| format!("\"{s}\"")),
         "[a-z]{1,4}".prop_map(|s| format!("\"{s}\"")),
     ]
     .boxed()
@@ -317,9 +374,24 @@ fn odd_json_text() -> BoxedStrategy<String> {
     prop_oneof![
         json_value(),
         deep_value(),
-        select(vec!["", " ", "{", "{\"alg\":\"HS256\"", "{\"alg\":\"HS256\",}", "{alg:\"HS256\"}", "{'alg':'HS256'}",
-            "\u{feff}{\"alg\":\"HS256\"}", "{\"alg\":\"HS256\"}\u{0}", "{\"alg\":\"HS256\"}\n", "\t{\"alg\":\"HS256\"} ",
-            "{\"alg\":\"HS256\"}{}", "{\"alg\":\"HS256\"}\u{a0}", "{\"alg\":\"HS256\"}\u{b}", "NaN", "undefined"])
+        select(vec![
+            "",
+            " ",
+            "{",
+            "{\"alg\":\"HS256\"",
+            "{\"alg\":\"HS256\",}",
+            "{alg:\"HS256\"}",
+            "{'alg':'HS256'}",
+            "\u{feff}{\"alg\":\"HS256\"}",
+            "{\"alg\":\"HS256\"}\u{0}",
+            "{\"alg\":\"HS256\"}\n",
+            "\t{\"alg\":\"HS256\"} ",
+            "{\"alg\":\"HS256\"}{}",
+            "{\"alg\":\"HS256\"}\u{a0}",
+            "{\"alg\":\"HS256\"}\u{b}",
+            "NaN",
+            "undefined"
+        ])
         .prop_map(str::to_owned),
         "[ -~]{0,30}",
     ]
@@ -356,7 +428,13 @@ fn member() -> BoxedStrategy<Member> {
 #[derive(Clone, Debug)]
 enum HeaderSpec {
     /// `alg` (None: "HS256"), `typ`, `kid`, then extra members (duplicates included).
-    Members { alg: Option<String>, typ: bool, kid: KidSpec, extra: Vec<(String, String)>, wrap: u8 },
+    Members {
+        alg: Option<String>,
+        typ: bool,
+        kid: KidSpec,
+        extra: Vec<(String, String)>,
+        wrap: u8,
+    },
     /// Any text, or any bytes.
     Text(String),
     Bytes(Vec<u8>),
@@ -374,7 +452,16 @@ enum KidSpec {
 
 #[derive(Clone, Debug)]
 enum PayloadSpec {
-    Claims { exp: Member, nbf: Member, iat: Member, iss: Member, aud: AudSpec, scope: ScopeSpec, extra: Vec<(String, String)>, wrap: u8 },
+    Claims {
+        exp: Member,
+        nbf: Member,
+        iat: Member,
+        iss: Member,
+        aud: AudSpec,
+        scope: ScopeSpec,
+        extra: Vec<(String, String)>,
+        wrap: u8,
+    },
     Text(String),
     Bytes(Vec<u8>),
     /// A valid claims object with these bytes (maybe not UTF-8) inside a string member.
@@ -518,7 +605,10 @@ fn token_spec() -> BoxedStrategy<TokenSpec> {
         "[A-Za-z0-9_+/=.-]{40,120}",
         "[ -~]{0,40}",
         any::<String>(),
-        (vec("[A-Za-z0-9_-]{0,12}", 0..6), "[A-Za-z0-9_-]{43}").prop_map(|(mut segs, sig)| { segs.push(sig); segs.join(".") }),
+        (vec("[A-Za-z0-9_-]{0,12}", 0..6), "[A-Za-z0-9_-]{43}").prop_map(|(mut segs, sig)| {
+            segs.push(sig);
+            segs.join(".")
+        }),
     ];
     prop_oneof![
         12 => (any::<u8>().prop_map(Some), header_spec(), payload_spec(), tamper())
@@ -562,17 +652,65 @@ struct RequestSpec {
 
 fn uri() -> BoxedStrategy<String> {
     let fixed = select(vec![
-        "/", "/favicon.ico", "/public/", "/public", "/public/app.css", "/public/../private/x", "/public/%2e%2e/private",
-        "/public/%2E%2E/private", "/public/a%2Fb", "/public\\..\\private", "/courses/c1/lesson1.m3u8", "/courses/c1/",
-        "/courses/c1", "/courses/c1/../c2/x", "/courses/c1/./x", "/courses/c1/%2e%2e/c2", "/courses/c1%2f..%2fc2",
-        "/courses/c1%5Cx", "/courses/c1/...", "/courses/c1/.hidden", "/courses/c1/%252e%252e/x", "/courses/c1/x/.",
-        "/courses/c1/x/..", "/courses/c2/x", "/assets/img.png", "/assets/", "/courses/c1/free.mp4", "/a//b", "/%2E",
-        "/caf\u{e9}/\u{1f600}", "/\u{1f600}x", "/\u{1f600}/x", "/courses/\u{1f4da}/x", "/x?y=1", "/x#f",
+        "/",
+        "/favicon.ico",
+        "/public/",
+        "/public",
+        "/public/app.css",
+        "/public/../private/x",
+        "/public/%2e%2e/private",
+        "/public/%2E%2E/private",
+        "/public/a%2Fb",
+        "/public\\..\\private",
+        "/courses/c1/lesson1.m3u8",
+        "/courses/c1/",
+        "/courses/c1",
+        "/courses/c1/../c2/x",
+        "/courses/c1/./x",
+        "/courses/c1/%2e%2e/c2",
+        "/courses/c1%2f..%2fc2",
+        "/courses/c1%5Cx",
+        "/courses/c1/...",
+        "/courses/c1/.hidden",
+        "/courses/c1/%252e%252e/x",
+        "/courses/c1/x/.",
+        "/courses/c1/x/..",
+        "/courses/c2/x",
+        "/assets/img.png",
+        "/assets/",
+        "/courses/c1/free.mp4",
+        "/a//b",
+        "/%2E",
+        "/caf\u{e9}/\u{1f600}",
+        "/\u{1f600}x",
+        "/\u{1f600}/x",
+        "/courses/\u{1f4da}/x",
+        "/x?y=1",
+        "/x#f",
     ])
     .prop_map(str::to_owned);
     let composed = (
         select(vec!["/", "/public/", "/courses/c1/", "/assets/", "/courses/"]),
-        vec(select(vec!["x", "lesson1.m3u8", ".", "..", "%2e", "%2E%2e", "%2f", "%2F", "%5c", "a\\b", "...", ".x", "c1", "", "%41"]), 0..4),
+        vec(
+            select(vec![
+                "x",
+                "lesson1.m3u8",
+                ".",
+                "..",
+                "%2e",
+                "%2E%2e",
+                "%2f",
+                "%2F",
+                "%5c",
+                "a\\b",
+                "...",
+                ".x",
+                "c1",
+                "",
+                "%41",
+            ]),
+            0..4,
+        ),
     )
         .prop_map(|(head, segs)| format!("{head}{}", segs.join("/")));
     prop_oneof![3 => fixed, 2 => composed, 1 => "/[ -~]{0,12}"].boxed()
@@ -758,7 +896,10 @@ fn object_text(members: &[(String, String)], wrap: u8) -> String {
     let body = members.iter().map(|(k, v)| format!("{k}:{v}")).collect::<Vec<_>>().join(",");
     match wrap {
         0 => format!("{{{body}}}"),
-        1 => format!(" {{ {} }}\n", members.iter().map(|(k, v)| format!("{k} : {v}")).collect::<Vec<_>>().join(" ,\r\n\t")),
+        1 => format!(
+            " {{ {} }}\n",
+            members.iter().map(|(k, v)| format!("{k} : {v}")).collect::<Vec<_>>().join(" ,\r\n\t")
+        ),
         2 => format!("\u{feff}{{{body}}}"),
         3 => format!("[{{{body}}}]"),
         _ => format!("{{{body}}} "),
@@ -772,7 +913,8 @@ fn quoted(s: &str) -> String {
 fn build_header(h: &HeaderSpec, signer_kid: Option<&str>, signers: &[(Option<String>, Vec<u8>)]) -> Vec<u8> {
     match h {
         HeaderSpec::Members { alg, typ, kid, extra, wrap } => {
-            let mut m: Vec<(String, String)> = vec![("\"alg\"".into(), alg.clone().unwrap_or_else(|| "\"HS256\"".into()))];
+            let mut m: Vec<(String, String)> =
+                vec![("\"alg\"".into(), alg.clone().unwrap_or_else(|| "\"HS256\"".into()))];
             if *typ {
                 m.push(("\"typ\"".into(), "\"JWT\"".into()));
             }
@@ -798,7 +940,9 @@ fn build_header(h: &HeaderSpec, signer_kid: Option<&str>, signers: &[(Option<Str
 
 fn build_payload(pl: &PayloadSpec, p: &PolicySpec, now: f64, uri: &str) -> Vec<u8> {
     let (exp, nbf, iat, iss, aud, scope, extra, wrap) = match pl {
-        PayloadSpec::Claims { exp, nbf, iat, iss, aud, scope, extra, wrap } => (exp, nbf, iat, iss, aud, scope, extra, *wrap),
+        PayloadSpec::Claims { exp, nbf, iat, iss, aud, scope, extra, wrap } => {
+            (exp, nbf, iat, iss, aud, scope, extra, *wrap)
+        }
         PayloadSpec::Text(t) => return t.clone().into_bytes(),
         PayloadSpec::Bytes(b) => return b.clone(),
         PayloadSpec::BadUtf8(bytes) => {
@@ -953,12 +1097,18 @@ fn build_case(r: &RequestSpec, p: &PolicySpec) -> (Case, String) {
     }
     let mut place = |source: &str, how: &Placement| {
         let (kind, name) = source.split_once(':').unwrap();
-        let value = if source == "header:authorization" { format!("{}{token}{}", r.bearer.0, r.bearer.1) } else { token.clone() };
+        let value = if source == "header:authorization" {
+            format!("{}{token}{}", r.bearer.0, r.bearer.1)
+        } else {
+            token.clone()
+        };
         let entry = match how {
             Placement::Absent => return,
             Placement::Token => json!({"value": value}),
             Placement::Multi(n) => {
-                let list: Vec<Value> = (0..*n).map(|i| json!({"value": if i == 0 { value.clone() } else { format!("{value}{i}") }})).collect();
+                let list: Vec<Value> = (0..*n)
+                    .map(|i| json!({"value": if i == 0 { value.clone() } else { format!("{value}{i}") }}))
+                    .collect();
                 json!({"value": value, "multiValue": list})
             }
             Placement::Empty => json!({"value": ""}),
@@ -995,7 +1145,9 @@ fn compare(policy: &Value, request: &Value, expected: &Verdict, got: &Outcome) -
     match (expected, got) {
         (_, Outcome::Failed(e)) => Err(format!("the function threw or returned garbage: {e}")),
         (Verdict::Allow(want), Outcome::Request(req)) if want == req => Ok(()),
-        (Verdict::Allow(want), Outcome::Request(req)) => Err(format!("let through, but changed differently:\n  expected {want}\n  actual   {req}")),
+        (Verdict::Allow(want), Outcome::Request(req)) => {
+            Err(format!("let through, but changed differently:\n  expected {want}\n  actual   {req}"))
+        }
         (Verdict::Allow(_), Outcome::Response(r)) => Err(format!("expected to let through, denied: {r}")),
         (Verdict::Deny, Outcome::Request(r)) => Err(format!("expected a denial, let through: {r}")),
         (Verdict::Deny, Outcome::Response(r)) => {
@@ -1003,7 +1155,12 @@ fn compare(policy: &Value, request: &Value, expected: &Verdict, got: &Outcome) -
             if r["statusCode"].as_u64() != Some(d.status as u64) {
                 return Err(format!("denied with {r}, expected status {}", d.status));
             }
-            if d.status == 401 && !r.pointer("/headers/www-authenticate/value").and_then(Value::as_str).is_some_and(|v| v.starts_with("Bearer")) {
+            if d.status == 401
+                && !r
+                    .pointer("/headers/www-authenticate/value")
+                    .and_then(Value::as_str)
+                    .is_some_and(|v| v.starts_with("Bearer"))
+            {
                 return Err(format!("a 401 without www-authenticate: Bearer: {r}"));
             }
             if let Some(loc) = d.location {
@@ -1064,7 +1221,8 @@ fn run_cases(code: &str, cases: &[Case], engines: Engines) -> Vec<Answers> {
         }
     }
     if engines != Engines::Bundled {
-        let short: Vec<usize> = (0..cases.len()).filter(|&i| cases[i].event["request"].to_string().len() <= NJS_MAX_REQUEST).collect();
+        let short: Vec<usize> =
+            (0..cases.len()).filter(|&i| cases[i].event["request"].to_string().len() <= NJS_MAX_REQUEST).collect();
         for chunk in short.chunks(NJS_CHUNK) {
             let list: Vec<Case> = chunk.iter().map(|&i| cases[i].clone()).collect();
             for (&i, o) in chunk.iter().zip(harness::under_njs::run(code, &list)) {
@@ -1169,13 +1327,26 @@ fn check(s: &Scenario, engines: Engines, tally: &Mutex<Tally>) {
     let cases: Vec<Case> = built.iter().map(|(c, _)| c.clone()).collect();
     let expected: Vec<Verdict> = cases
         .iter()
-        .map(|c| reference::decide(&policy, &ref_keys, c.kvs.as_ref().and_then(Value::as_object), &c.event["request"], c.now as f64))
+        .map(|c| {
+            reference::decide(
+                &policy,
+                &ref_keys,
+                c.kvs.as_ref().and_then(Value::as_object),
+                &c.event["request"],
+                c.now as f64,
+            )
+        })
         .collect();
     let mut answers = run_cases(&code, &cases, engines);
     if engines == Engines::Bundled {
         // Ask njs, the engine CloudFront runs, about the requests the bundled engine got wrong.
         let wrong: Vec<usize> = (0..cases.len())
-            .filter(|&i| answers[i].bundled.as_ref().is_some_and(|o| compare(&policy, &cases[i].event["request"], &expected[i], o).is_err()))
+            .filter(|&i| {
+                answers[i]
+                    .bundled
+                    .as_ref()
+                    .is_some_and(|o| compare(&policy, &cases[i].event["request"], &expected[i], o).is_err())
+            })
             .collect();
         if !wrong.is_empty() {
             let list: Vec<Case> = wrong.iter().map(|&i| cases[i].clone()).collect();
@@ -1207,10 +1378,17 @@ fn check(s: &Scenario, engines: Engines, tally: &Mutex<Tally>) {
         let by_njs = answer.njs.as_ref().map(|o| compare(&policy, request, expected, o));
         let by_bundled = answer.bundled.as_ref().map(|o| compare(&policy, request, expected, o));
         let (kind, why) = match (&by_njs, &by_bundled) {
-            (Some(Err(e)), Some(Err(_))) if answer.njs == answer.bundled => (Kind::UnderNjs, format!("under njs and in the bundled engine alike: {e}")),
-            (Some(Err(e)), Some(_)) => (Kind::UnderNjs, format!("under njs: {e}\n  the bundled engine answered {:?}", answer.bundled.as_ref().unwrap())),
+            (Some(Err(e)), Some(Err(_))) if answer.njs == answer.bundled => {
+                (Kind::UnderNjs, format!("under njs and in the bundled engine alike: {e}"))
+            }
+            (Some(Err(e)), Some(_)) => (
+                Kind::UnderNjs,
+                format!("under njs: {e}\n  the bundled engine answered {:?}", answer.bundled.as_ref().unwrap()),
+            ),
             (Some(Err(e)), None) => (Kind::UnderNjs, format!("under njs: {e}")),
-            (Some(Ok(())), Some(Err(e))) => (Kind::BundledOnly, format!("in the bundled engine: {e}\n  njs decides as the reference does")),
+            (Some(Ok(())), Some(Err(e))) => {
+                (Kind::BundledOnly, format!("in the bundled engine: {e}\n  njs decides as the reference does"))
+            }
             (None, Some(Err(e))) => (Kind::BundledUnchecked, format!("in the bundled engine: {e}")),
             (Some(Ok(())), Some(Ok(()))) if answer.njs != answer.bundled => {
                 (Kind::EnginesDiffer, format!("njs answered {:?}, the bundled engine {:?}", answer.njs, answer.bundled))
@@ -1249,9 +1427,16 @@ fn requests_wanted() -> usize {
 fn run_property(engines: Engines, requests: usize, seed: u64) {
     let scenarios = requests.div_ceil(BATCH).max(1) as u32;
     let seed = std::env::var("CFJWT_PROPTEST_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(seed);
-    let config = Config { cases: scenarios, failure_persistence: None, rng_seed: RngSeed::Fixed(seed), ..Config::default() };
+    let config =
+        Config { cases: scenarios, failure_persistence: None, rng_seed: RngSeed::Fixed(seed), ..Config::default() };
     let start = Instant::now();
-    let tally = Mutex::new(Tally { functions: 0, requests: 0, allowed: 0, through_token: Default::default(), disagreements: Vec::new() });
+    let tally = Mutex::new(Tally {
+        functions: 0,
+        requests: 0,
+        allowed: 0,
+        through_token: Default::default(),
+        disagreements: Vec::new(),
+    });
     let mut runner = TestRunner::new(config);
     // Every scenario runs: `check` records disagreements rather than failing, so that the
     // report below counts each kind (a panic, say in the generator, still fails at once).
@@ -1274,9 +1459,14 @@ fn run_property(engines: Engines, requests: usize, seed: u64) {
         Err(e) => panic!("{e}"),
     }
     if !tally.disagreements.is_empty() {
-        let mut report = format!("{} of {} requests disagree with the reference verifier:", tally.disagreements.len(), tally.requests);
+        let mut report = format!(
+            "{} of {} requests disagree with the reference verifier:",
+            tally.disagreements.len(),
+            tally.requests
+        );
         for kind in [Kind::UnderNjs, Kind::BundledOnly, Kind::BundledUnchecked, Kind::EnginesDiffer] {
-            let of_kind: Vec<&String> = tally.disagreements.iter().filter(|(k, _)| *k == kind).map(|(_, f)| f).collect();
+            let of_kind: Vec<&String> =
+                tally.disagreements.iter().filter(|(k, _)| *k == kind).map(|(_, f)| f).collect();
             if let Some(first) = of_kind.first() {
                 report.push_str(&format!("\n\n{} {}; the first:\n{first}", of_kind.len(), kind.describe()));
             }
@@ -1287,10 +1477,28 @@ fn run_property(engines: Engines, requests: usize, seed: u64) {
     // The generators must keep reaching every feature with tokens that pass, or the comparison
     // would only ever see denials there.
     if tally.requests >= 20_000 {
-        for f in ["runtime 1.0", "runtime 2.0", "KeyValueStore", "several keys", "keys with ids", "token in the query", "Bearer token",
-            "token in a header", "token in a cookie", "scope", "max_age", "iss", "aud", "leeway", "strip off"]
-        {
-            assert!(tally.through_token.get(f).copied().unwrap_or(0) >= 10, "too few valid tokens with {f}: {:?}", tally.through_token);
+        for f in [
+            "runtime 1.0",
+            "runtime 2.0",
+            "KeyValueStore",
+            "several keys",
+            "keys with ids",
+            "token in the query",
+            "Bearer token",
+            "token in a header",
+            "token in a cookie",
+            "scope",
+            "max_age",
+            "iss",
+            "aud",
+            "leeway",
+            "strip off",
+        ] {
+            assert!(
+                tally.through_token.get(f).copied().unwrap_or(0) >= 10,
+                "too few valid tokens with {f}: {:?}",
+                tally.through_token
+            );
         }
     }
 }
@@ -1298,7 +1506,8 @@ fn run_property(engines: Engines, requests: usize, seed: u64) {
 /// The whole count in the bundled engine, which `cfjwt test` uses.
 #[test]
 fn hostile_requests_in_the_bundled_engine() {
-    let engines = if std::env::var("CFJWT_PROPTEST_ENGINE").is_ok_and(|v| v == "njs") { Engines::Njs } else { Engines::Bundled };
+    let engines =
+        if std::env::var("CFJWT_PROPTEST_ENGINE").is_ok_and(|v| v == "njs") { Engines::Njs } else { Engines::Bundled };
     run_property(engines, requests_wanted(), 0x5eed_cf1e);
 }
 
@@ -1323,7 +1532,12 @@ fn the_reference_verifier_follows_the_spec() {
 
     // Stripped, others kept.
     let v = decide(json!({}), &tok(&exp(1.0)));
-    assert_eq!(v, Verdict::Allow(json!({"method": "GET", "uri": "/courses/c1/x", "querystring": {"a": {"value": "1"}}, "headers": {}, "cookies": {}})));
+    assert_eq!(
+        v,
+        Verdict::Allow(
+            json!({"method": "GET", "uri": "/courses/c1/x", "querystring": {"a": {"value": "1"}}, "headers": {}, "cookies": {}})
+        )
+    );
     assert!(allow(&decide(json!({"token": {"strip": false}}), &tok(&exp(1.0)))));
     // Dead at its exp second; leeway extends it.
     assert!(!allow(&decide(json!({}), &tok(&exp(0.0)))));
@@ -1360,7 +1574,8 @@ fn the_reference_verifier_follows_the_spec() {
     // Scope and unsafe URIs.
     let scoped = |pattern: &str, uri: &str| {
         let t = tok(&format!("{{\"exp\":{},\"scope\":{}}}", now + 60.0, quoted(pattern)));
-        let r = json!({"method": "GET", "uri": uri, "querystring": {"jwt": {"value": t}}, "headers": {}, "cookies": {}});
+        let r =
+            json!({"method": "GET", "uri": uri, "querystring": {"jwt": {"value": t}}, "headers": {}, "cookies": {}});
         allow(&reference::decide(&json!({"claims": {"scope": "scope"}}), &keys, None, &r, now))
     };
     assert!(scoped("/courses/c1/*", "/courses/c1/x"));
@@ -1375,13 +1590,25 @@ fn the_reference_verifier_follows_the_spec() {
     assert!(allow(&reference::decide(&json!({}), &two, None, &r(r#"{"alg":"HS256"}"#, &key), now)));
     assert!(!allow(&reference::decide(&json!({}), &two, None, &r(r#"{"alg":"HS256","kid":"a"}"#, &key), now)));
     assert!(!allow(&reference::decide(&json!({}), &two, None, &r(r#"{"alg":"HS256","kid":null}"#, &key), now)));
-    assert!(allow(&reference::decide(&json!({}), &[(None, key.clone())], None, &r(r#"{"alg":"HS256","kid":5}"#, &key), now)));
+    assert!(allow(&reference::decide(
+        &json!({}),
+        &[(None, key.clone())],
+        None,
+        &r(r#"{"alg":"HS256","kid":5}"#, &key),
+        now
+    )));
     // The store.
     let store: Map<String, Value> = serde_json::from_value(json!({"s": "main-secret", "s:k1": "kid-secret"})).unwrap();
     let kp = json!({"key": {"kvs": "s"}});
     assert!(allow(&reference::decide(&kp, &[], Some(&store), &r(r#"{"alg":"HS256"}"#, b"main-secret"), now)));
     assert!(allow(&reference::decide(&kp, &[], Some(&store), &r(r#"{"alg":"HS256","kid":"k1"}"#, b"kid-secret"), now)));
-    assert!(!allow(&reference::decide(&kp, &[], Some(&store), &r(r#"{"alg":"HS256","kid":"k2"}"#, b"main-secret"), now)));
+    assert!(!allow(&reference::decide(
+        &kp,
+        &[],
+        Some(&store),
+        &r(r#"{"alg":"HS256","kid":"k2"}"#, b"main-secret"),
+        now
+    )));
     // JSON.parse as njs: lenient numbers, depth.
     assert_eq!(reference::json_parse("01"), Some(reference::Js::Num(1.0)));
     assert_eq!(reference::json_parse(".5"), Some(reference::Js::Num(0.5)));

@@ -13,7 +13,8 @@ fn size(policy: &Value, keys: Vec<cfjwt::key::Key>) -> usize {
 #[test]
 fn seed_policy_fits_in_1000_bytes() {
     for runtime in Runtime::ALL {
-        let policy = json!({"runtime": runtime.name(), "token": {"from": ["query:jwt"]}, "claims": {"exp": "required"}});
+        let policy =
+            json!({"runtime": runtime.name(), "token": {"from": ["query:jwt"]}, "claims": {"exp": "required"}});
         let n = size(&policy, vec![key(DEMO_KEY)]);
         assert!(n <= 1000, "{runtime}: {n} bytes");
     }
@@ -54,7 +55,12 @@ fn no_combination_of_features_exceeds_4096_bytes() {
 #[test]
 fn output_is_deterministic() {
     let policy = r#"{"token": {"from": ["cookie:a", "query:b"]}, "claims": {"iss": ["x", "y"], "aud": "z", "scope": "s"}, "public": ["/p/*"]}"#;
-    let keys = || vec![key_with_id("b", b"second-key-second-key-second-key-!"), key_with_id("a", b"first-key-first-key-first-key-first")];
+    let keys = || {
+        vec![
+            key_with_id("b", b"second-key-second-key-second-key-!"),
+            key_with_id("a", b"first-key-first-key-first-key-first"),
+        ]
+    };
     let first = generate(policy, keys());
     for _ in 0..5 {
         assert_eq!(generate(policy, keys()), first);

@@ -247,9 +247,25 @@ mod schema {
     /// Values for each field, valid and not, from which random policies are drawn.
     fn field_values() -> Vec<(&'static str, Vec<Value>)> {
         let sources = [
-            "query:jwt", "query:t", "header:authorization", "header:x-token", "cookie:token", "cookie:t",
-            "header:X-Token", "query:a b", "query:a=b", "query:a\u{2028}b", "query:\u{7f}", "cookie:a;b",
-            "cookie:constructor", "query:toString", "path:x", "query:", "", "cookie:é", "query:é",
+            "query:jwt",
+            "query:t",
+            "header:authorization",
+            "header:x-token",
+            "cookie:token",
+            "cookie:t",
+            "header:X-Token",
+            "query:a b",
+            "query:a=b",
+            "query:a\u{2028}b",
+            "query:\u{7f}",
+            "cookie:a;b",
+            "cookie:constructor",
+            "query:toString",
+            "path:x",
+            "query:",
+            "",
+            "cookie:é",
+            "query:é",
         ];
         let mut from: Vec<Value> = vec![Value::Null, json!([]), json!("query:jwt"), json!([5])];
         for (i, a) in sources.iter().enumerate() {
@@ -286,26 +302,63 @@ mod schema {
             }
             v
         };
-        let one_or_many = vec![Value::Null, json!("a"), json!(""), json!([]), json!(["a"]), json!(["a", ""]), json!([1]), json!(5)];
+        let one_or_many =
+            vec![Value::Null, json!("a"), json!(""), json!([]), json!(["a"]), json!(["a", ""]), json!([1]), json!(5)];
         vec![
             ("$schema", vec![Value::Null, json!("./s.json"), json!(5)]),
-            ("runtime", vec![Value::Null, json!("cloudfront-js-1.0"), json!("cloudfront-js-2.0"), json!("cloudfront-js-3.0"), json!(""), json!(2)]),
+            (
+                "runtime",
+                vec![
+                    Value::Null,
+                    json!("cloudfront-js-1.0"),
+                    json!("cloudfront-js-2.0"),
+                    json!("cloudfront-js-3.0"),
+                    json!(""),
+                    json!(2),
+                ],
+            ),
             (
                 "key",
-                vec![Value::Null, json!({}), json!({"kvs": "jwt.secret"}), json!({"kvs": ""}), json!({"kvs": null}), json!({"kvs": 5}), json!({"zzz": 1}), json!("k")],
+                vec![
+                    Value::Null,
+                    json!({}),
+                    json!({"kvs": "jwt.secret"}),
+                    json!({"kvs": ""}),
+                    json!({"kvs": null}),
+                    json!({"kvs": 5}),
+                    json!({"zzz": 1}),
+                    json!("k"),
+                ],
             ),
             ("token", token),
             ("claims.exp", vec![Value::Null, json!("required"), json!("optional"), json!("Required"), json!(1)]),
             ("claims.nbf", vec![Value::Null, json!("required"), json!("optional"), json!("no")]),
-            ("claims.leeway", vec![Value::Null, json!(0), json!(300), json!(301), json!(-1), json!("3"), json!(2.5), json!(i64::MIN)]),
-            ("claims.max_age", vec![Value::Null, json!(1), json!(0), json!(-1), json!(3600), json!(i64::MAX), json!(0.5)]),
+            (
+                "claims.leeway",
+                vec![Value::Null, json!(0), json!(300), json!(301), json!(-1), json!("3"), json!(2.5), json!(i64::MIN)],
+            ),
+            (
+                "claims.max_age",
+                vec![Value::Null, json!(1), json!(0), json!(-1), json!(3600), json!(i64::MAX), json!(0.5)],
+            ),
             ("claims.iss", one_or_many.clone()),
             ("claims.aud", one_or_many),
             ("claims.scope", vec![Value::Null, json!("paths"), json!(""), json!(["paths"])]),
             ("claims.zzz", vec![json!(1)]),
             (
                 "public",
-                vec![Value::Null, json!([]), json!(["/a"]), json!(["/a/*", "/b"]), json!(["a"]), json!(["/a*/b"]), json!(["/**"]), json!(["/a b"]), json!("/a"), json!([5])],
+                vec![
+                    Value::Null,
+                    json!([]),
+                    json!(["/a"]),
+                    json!(["/a/*", "/b"]),
+                    json!(["a"]),
+                    json!(["/a*/b"]),
+                    json!(["/**"]),
+                    json!(["/a b"]),
+                    json!("/a"),
+                    json!([5]),
+                ],
             ),
             ("preflight", vec![Value::Null, json!(true), json!(false), json!(1)]),
             (
@@ -380,7 +433,9 @@ mod schema {
     fn random_policies_are_not_all_refused() {
         // The agreement above means little if nearly every drawn policy is invalid.
         let accepted = (0..2000u64)
-            .map(|i| (0..17u64).map(|f| ((i * 2654435761 + f * 40503 + i * f * 97) >> 5) as usize % 1024).collect::<Vec<_>>())
+            .map(|i| {
+                (0..17u64).map(|f| ((i * 2654435761 + f * 40503 + i * f * 97) >> 5) as usize % 1024).collect::<Vec<_>>()
+            })
             .filter(|choices| gen_accepts(&policy_from(choices)).is_ok())
             .count();
         assert!(accepted > 100, "only {accepted} of 2000 random policies are valid");
@@ -417,7 +472,11 @@ mod deploy {
             name: "jwt-check".into(),
             runtime: Runtime::Js2,
             comment: "it's \"quoted\" ${x} %{y} $(z) `w` é\\".into(),
-            store: store.then(|| Store { arn: ARN.into(), key: "jwt.secret".into(), secret_file: "my secret.key".into() }),
+            store: store.then(|| Store {
+                arn: ARN.into(),
+                key: "jwt.secret".into(),
+                secret_file: "my secret.key".into(),
+            }),
         }
     }
 
@@ -448,7 +507,9 @@ mod deploy {
         block
             .body()
             .attributes()
-            .map(|a| (a.key().to_string(), a.expr().evaluate(&ctx).unwrap_or_else(|e| panic!("{}: {e}\n{text}", a.key()))))
+            .map(|a| {
+                (a.key().to_string(), a.expr().evaluate(&ctx).unwrap_or_else(|e| panic!("{}: {e}\n{text}", a.key())))
+            })
             .collect()
     }
 
@@ -542,7 +603,12 @@ mod deploy {
         let verbs: Vec<String> = commands.iter().map(|c| format!("{} {}", c[1], c[2])).collect();
         assert_eq!(
             verbs,
-            ["cloudfront-keyvaluestore put-key", "cloudfront create-function", "cloudfront update-function", "cloudfront publish-function"]
+            [
+                "cloudfront-keyvaluestore put-key",
+                "cloudfront create-function",
+                "cloudfront update-function",
+                "cloudfront publish-function"
+            ]
         );
         let arg = |c: &[String], flag: &str| c.iter().position(|w| w == flag).map(|i| c[i + 1].clone());
         for c in &commands[1..3] {
@@ -551,7 +617,10 @@ mod deploy {
             let config: Value = serde_json::from_str(&arg(c, "--function-config").unwrap()).unwrap();
             assert_eq!(config["Runtime"], "cloudfront-js-2.0");
             assert_eq!(config["Comment"], d.comment.as_str());
-            assert_eq!(config["KeyValueStoreAssociations"], json!({"Quantity": 1, "Items": [{"KeyValueStoreARN": ARN}]}));
+            assert_eq!(
+                config["KeyValueStoreAssociations"],
+                json!({"Quantity": 1, "Items": [{"KeyValueStoreARN": ARN}]})
+            );
         }
         let put = &commands[0];
         assert_eq!(arg(put, "--kvs-arn").as_deref(), Some(ARN));
@@ -599,16 +668,15 @@ mod deploy {
             .status()
             .unwrap();
         assert!(status.success());
-        let calls: Vec<Vec<String>> = read(&log)
-            .lines()
-            .map(|l| l.trim_end_matches('\0').split('\0').map(str::to_string).collect())
-            .collect();
+        let calls: Vec<Vec<String>> =
+            read(&log).lines().map(|l| l.trim_end_matches('\0').split('\0').map(str::to_string).collect()).collect();
         let call = |verb: &str| calls.iter().find(|c| c[1] == verb).unwrap_or_else(|| panic!("no {verb} in {calls:?}"));
         let put = call("put-key");
         assert_eq!(put[put.iter().position(|a| a == "--value").unwrap() + 1], "the-secret-text");
         assert_eq!(put[put.iter().position(|a| a == "--if-match").unwrap() + 1], "ETAG-1");
         let create = call("create-function");
-        let config: Value = serde_json::from_str(&create[create.iter().position(|a| a == "--function-config").unwrap() + 1]).unwrap();
+        let config: Value =
+            serde_json::from_str(&create[create.iter().position(|a| a == "--function-config").unwrap() + 1]).unwrap();
         assert_eq!(config["Comment"], "it's $(not run) `nor this`");
         assert_eq!(read(&PathBuf::from(format!("{}.code", log.display()))), HOSTILE);
         let publish = call("publish-function");
@@ -623,11 +691,15 @@ mod deploy {
     #[test]
     fn the_command_reads_the_runtime_from_the_marker() {
         let dir = tempfile::tempdir().unwrap();
-        let js1 = write_function(dir.path(), "one.js", "// cloudfront-js-1.0\nfunction handler(e) { return e.request; }\n");
+        let js1 =
+            write_function(dir.path(), "one.js", "// cloudfront-js-1.0\nfunction handler(e) { return e.request; }\n");
         let out = cfjwt().args(["deploy", &js1, "--name", "f", "--format", "cloudformation"]).output().unwrap();
         assert!(out.status.success());
         let template: serde_norway::Value = serde_norway::from_slice(&out.stdout).unwrap();
-        assert_eq!(template["Resources"]["FFunction"]["Properties"]["FunctionConfig"]["Runtime"].as_str(), Some("cloudfront-js-1.0"));
+        assert_eq!(
+            template["Resources"]["FFunction"]["Properties"]["FunctionConfig"]["Runtime"].as_str(),
+            Some("cloudfront-js-1.0")
+        );
         let bare = write_function(dir.path(), "bare.js", "function handler(e) { return e.request; }\n");
         cfjwt()
             .args(["deploy", &bare, "--name", "f", "--format", "terraform"])
@@ -646,7 +718,8 @@ mod deploy {
     fn bad_input_is_one_sentence_and_exit_2() {
         let dir = tempfile::tempdir().unwrap();
         let f = write_function(dir.path(), "f.js", "// cloudfront-js-2.0\nfunction handler(e) { return e.request; }\n");
-        let js1 = write_function(dir.path(), "one.js", "// cloudfront-js-1.0\nfunction handler(e) { return e.request; }\n");
+        let js1 =
+            write_function(dir.path(), "one.js", "// cloudfront-js-1.0\nfunction handler(e) { return e.request; }\n");
         let latin1 = dir.path().join("latin1.js");
         std::fs::write(&latin1, b"// cloudfront-js-2.0\n\xe9\n").unwrap();
         let cases: Vec<(Vec<&str>, &str)> = vec![
@@ -675,7 +748,16 @@ mod deploy {
     fn a_store_policy_gets_the_put_key_command_and_warnings_help() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("kvs.js");
-        cfjwt().args(["gen", "--config", repo("examples/kvs-rotation.json").to_str().unwrap(), "-o", out.to_str().unwrap()]).assert().success();
+        cfjwt()
+            .args([
+                "gen",
+                "--config",
+                repo("examples/kvs-rotation.json").to_str().unwrap(),
+                "-o",
+                out.to_str().unwrap(),
+            ])
+            .assert()
+            .success();
         let f = out.to_str().unwrap();
         for format in ["aws-cli", "cloudformation", "terraform"] {
             cfjwt()
@@ -692,7 +774,18 @@ mod deploy {
                 .stdout(predicate::str::contains("put-key").and(predicate::str::contains("--value \"$(cat k.txt)\"")));
         }
         cfjwt()
-            .args(["deploy", f, "--name", "x", "--format", "aws-cli", "--kvs-arn", ARN, "--kvs-key", "jwt.secret:2026-11"])
+            .args([
+                "deploy",
+                f,
+                "--name",
+                "x",
+                "--format",
+                "aws-cli",
+                "--kvs-arn",
+                ARN,
+                "--kvs-key",
+                "jwt.secret:2026-11",
+            ])
             .assert()
             .success()
             .stderr("");
@@ -761,7 +854,11 @@ mod shell_and_man {
         assert!(page.contains("\n.TH cfjwt-deploy 1"), "{}", &page[..300]);
         assert!(page.contains("cfjwt\\-deploy \\- Print what deploys a function file"), "{}", &page[..300]);
         assert!(page.contains("\\-\\-kvs\\-arn"));
-        cfjwt().args(["man", "nope"]).assert().code(2).stderr(predicate::str::contains("`nope` is not a cfjwt command"));
+        cfjwt()
+            .args(["man", "nope"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("`nope` is not a cfjwt command"));
     }
 }
 
@@ -779,7 +876,10 @@ mod init {
             assert!(out.status.success(), "{setup}");
             assert!(out.stdout.is_empty());
             let said = String::from_utf8(out.stderr).unwrap();
-            assert!(said.contains("a starter policy for") && said.contains("cfjwt schema > cfjwt-policy.schema.json"), "{said}");
+            assert!(
+                said.contains("a starter policy for") && said.contains("cfjwt schema > cfjwt-policy.schema.json"),
+                "{said}"
+            );
             assert_eq!(read(&policy), read(&repo(&format!("templates/init/{setup}.json"))));
             // The starter policy is the example policy the golden tests run, plus "$schema".
             let mut starter: Value = serde_json::from_str(&read(&policy)).unwrap();
@@ -881,7 +981,10 @@ mod test_output {
     }
 
     fn events(names: &[&str]) -> Vec<String> {
-        names.iter().map(|n| repo(&format!("examples/walkthroughs/video-cookie/events/{n}.json")).display().to_string()).collect()
+        names
+            .iter()
+            .map(|n| repo(&format!("examples/walkthroughs/video-cookie/events/{n}.json")).display().to_string())
+            .collect()
     }
 
     #[test]
@@ -917,8 +1020,10 @@ mod test_output {
         let dir = tempfile::tempdir().unwrap();
         let f = video_function(dir.path());
         let ev = events(&["allow-favicon", "deny-no-token"]);
-        let piped = cfjwt().args(["test", &f, "--now", EVENTS_NOW, "--event", &ev[0], "--event", &ev[1]]).output().unwrap();
-        let json = cfjwt().args(["test", &f, "--now", EVENTS_NOW, "--json", "--event", &ev[0], &ev[1]]).output().unwrap();
+        let piped =
+            cfjwt().args(["test", &f, "--now", EVENTS_NOW, "--event", &ev[0], "--event", &ev[1]]).output().unwrap();
+        let json =
+            cfjwt().args(["test", &f, "--now", EVENTS_NOW, "--json", "--event", &ev[0], &ev[1]]).output().unwrap();
         // The same JSON lines, but for the compute utilization, which is measured.
         let lines_of = |out: &[u8]| -> Vec<Value> {
             String::from_utf8(out.to_vec()).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
@@ -939,7 +1044,8 @@ mod test_output {
     fn a_failing_function_shows_failed_and_its_error() {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("throws.js");
-        std::fs::write(&f, "function handler(event) { console.log('about to throw'); throw new Error('boom'); }\n").unwrap();
+        std::fs::write(&f, "function handler(event) { console.log('about to throw'); throw new Error('boom'); }\n")
+            .unwrap();
         let ev = events(&["allow-favicon"]);
         let shown = on_a_terminal(&["test", f.to_str().unwrap(), "--event", &ev[0]], true, dir.path());
         assert!(shown.starts_with(&format!("FAILED    {}\n  error     ", ev[0])), "{shown}");
@@ -993,11 +1099,14 @@ mod walkthroughs {
         gen.assert().success();
         let function = work.path().join("f.js");
         let mut test = cfjwt();
-        test.current_dir(&dir).args(["test", function.to_str().unwrap(), "--now", EVENTS_NOW, "--json"]).args(test_extra);
+        test.current_dir(&dir)
+            .args(["test", function.to_str().unwrap(), "--now", EVENTS_NOW, "--json"])
+            .args(test_extra);
         test.arg("--event").args(claims.iter().map(|c| c.0.as_str()));
         let out = test.output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        let results: Vec<Value> = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let results: Vec<Value> =
+            String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
         assert_eq!(results.len(), claims.len());
         for ((event, verdict, status), result) in claims.iter().zip(&results) {
             assert_eq!(&verdict_of(result), &(verdict.clone(), status.clone()), "{setup}: {event}");
@@ -1033,11 +1142,19 @@ mod walkthroughs {
             .args(["--key-file", repo(DEMO_KEY).to_str().unwrap(), "-o", f.to_str().unwrap()])
             .assert()
             .success();
-        let manifest: Value = serde_json::from_str(&read(&dir.join("events/redirect-manifest-with-query-token.json"))).unwrap();
+        let manifest: Value =
+            serde_json::from_str(&read(&dir.join("events/redirect-manifest-with-query-token.json"))).unwrap();
         let token = manifest["request"]["querystring"]["jwt"]["value"].as_str().unwrap();
         let out = cfjwt()
             .current_dir(&dir)
-            .args(["test", f.to_str().unwrap(), "--now", EVENTS_NOW, "--event", "events/redirect-manifest-with-query-token.json"])
+            .args([
+                "test",
+                f.to_str().unwrap(),
+                "--now",
+                EVENTS_NOW,
+                "--event",
+                "events/redirect-manifest-with-query-token.json",
+            ])
             .output()
             .unwrap();
         let result: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -1107,7 +1224,17 @@ mod ci_example {
         std::fs::write(root.join("real.key"), real_key).unwrap();
         cfjwt()
             .current_dir(root)
-            .args(["gen", "--config", "cdn/policy.json", "--key-file", "real.key", "--key-encoding", "base64", "-o", "cdn/viewer-request.js"])
+            .args([
+                "gen",
+                "--config",
+                "cdn/policy.json",
+                "--key-file",
+                "real.key",
+                "--key-encoding",
+                "base64",
+                "-o",
+                "cdn/viewer-request.js",
+            ])
             .assert()
             .success();
         let runner_temp = tempfile::tempdir().unwrap();
@@ -1117,7 +1244,10 @@ mod ci_example {
                 .iter()
                 .map(|(id, script)| {
                     let mut cmd = StdCommand::new("bash");
-                    cmd.args(["-e", "-c", script]).current_dir(root).env("PATH", &path).env("RUNNER_TEMP", runner_temp.path());
+                    cmd.args(["-e", "-c", script])
+                        .current_dir(root)
+                        .env("PATH", &path)
+                        .env("RUNNER_TEMP", runner_temp.path());
                     cmd.env("CFJWT_KEY", real_key);
                     for (k, v) in job["env"].as_mapping().unwrap() {
                         let (k, v) = (k.as_str().unwrap(), v.as_str().unwrap());
@@ -1126,7 +1256,8 @@ mod ci_example {
                         }
                     }
                     let out = cmd.output().unwrap();
-                    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+                    let said =
+                        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
                     (id.clone(), out.status.success(), said)
                 })
                 .collect()

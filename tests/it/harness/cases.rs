@@ -75,7 +75,10 @@ pub fn run(code: &str, cases: &[Case]) -> Vec<Outcome> {
     // Both engines get the event as CloudFront builds it (every object present).
     let cases: Vec<Case> = cases
         .iter()
-        .map(|c| Case { event: cfjwt::runtime::normalize_event(c.event.clone()).expect("a valid event").json().clone(), ..c.clone() })
+        .map(|c| Case {
+            event: cfjwt::runtime::normalize_event(c.event.clone()).expect("a valid event").json().clone(),
+            ..c.clone()
+        })
         .collect();
     let cases = &cases[..];
     let by_njs = under_njs::run(code, cases);

@@ -85,5 +85,10 @@ pub fn keys_for(policy: &Value) -> Vec<Key> {
 
 /// An event carrying `token` in `?jwt=`, beside another parameter.
 pub fn query_event(token: &str) -> Value {
-    event("/courses/c1/lesson1.m3u8", json!({"jwt": {"value": token}, "lang": {"value": "en"}}), json!({"host": {"value": "example.org"}}), json!({}))
+    event(
+        "/courses/c1/lesson1.m3u8",
+        json!({"jwt": {"value": token}, "lang": {"value": "en"}}),
+        json!({"host": {"value": "example.org"}}),
+        json!({}),
+    )
 }

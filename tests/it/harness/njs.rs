@@ -27,10 +27,7 @@ pub fn write_module(dir: &Path, script: &str) -> PathBuf {
 /// for `cloudfront.js`). Panics, saying how to install it, when njs is missing: the tests fail
 /// rather than skip without it.
 pub fn command(script: &Path) -> Command {
-    assert!(
-        Path::new(BINARY).exists(),
-        "njs is not installed: run `apt-get install -y njs` (`make deps` does)"
-    );
+    assert!(Path::new(BINARY).exists(), "njs is not installed: run `apt-get install -y njs` (`make deps` does)");
     let mut cmd = Command::new(BINARY);
     cmd.arg("-p").arg(script.parent().expect("the script is in a directory")).arg(script);
     cmd

@@ -113,7 +113,11 @@ fn read_policy(p: &Value) -> Policy {
         None => vec![("query".to_owned(), "jwt".to_owned())],
     };
     Policy {
-        runtime: if p.get("runtime").and_then(Value::as_str) == Some("cloudfront-js-1.0") { Runtime::Js1 } else { Runtime::Js2 },
+        runtime: if p.get("runtime").and_then(Value::as_str) == Some("cloudfront-js-1.0") {
+            Runtime::Js1
+        } else {
+            Runtime::Js2
+        },
         store_name: p.pointer("/key/kvs").and_then(Value::as_str).map(str::to_owned),
         sources,
         strip: token.get("strip").and_then(Value::as_bool).unwrap_or(true),
@@ -363,7 +367,8 @@ fn split_token(token: &str) -> Option<[&str; 3]> {
 
 /// The store's kid rule: a string of 1 to 64 of `A-Z a-z 0-9 _ . -`.
 fn valid_store_kid(kid: &str) -> bool {
-    (1..=64).contains(&kid.len()) && kid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
+    (1..=64).contains(&kid.len())
+        && kid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
 }
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -605,7 +610,9 @@ impl Parser<'_> {
                                 self.i += 2;
                                 match self.hex4() {
                                     Some(lo) if (0xdc00..0xe000).contains(&lo) => {
-                                        out.push(char::from_u32(0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00)).unwrap());
+                                        out.push(
+                                            char::from_u32(0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00)).unwrap(),
+                                        );
                                         continue;
                                     }
                                     _ => self.i = save,
