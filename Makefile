@@ -3,7 +3,7 @@ CARGO ?= cargo
 CFJWT := target/release/cfjwt
 DEMO := --config examples/seed.json --key-file examples/demo.key
 
-.PHONY: gen test deps build check-generated
+.PHONY: gen test deps build check-generated lint
 
 # Builds cfjwt and writes the example function into generated/.
 gen: build
@@ -18,9 +18,15 @@ deps:
 	  echo "installing njs (Debian package) for the tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq njs; }
 
-# Every test: unit, integration (under njs and the bundled engine), and generated/ being current.
-test: deps build check-generated
+# Every test: unit, integration (one binary, tests/it/, under njs and the bundled engine),
+# generated/ being current, formatting and clippy.
+test: deps build check-generated lint
 	$(CARGO) test --release --locked --tests
+
+# The tree as rustfmt writes it (rustfmt.toml), and clippy without a warning on every target.
+lint:
+	$(CARGO) fmt --check
+	$(CARGO) clippy --release --locked --all-targets -- -D warnings
 
 check-generated:
 	$(CFJWT) gen $(DEMO) -o generated/viewer-request.js --check

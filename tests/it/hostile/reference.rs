@@ -1,7 +1,7 @@
 //! An independent reference verifier: what the generated viewer-request function must decide,
-//! written in Rust from `spec.md` ("What the generated function decides") and the README's
-//! decisions alone, sharing no code with the generator, so the hostile property test can compare
-//! the two on any policy, token and request.
+//! written in Rust from the README's *What the generated function decides* (the product's
+//! contract) and the decisions listed under it alone, sharing no code with the generator or its
+//! templates, so the hostile property test can compare the two on any policy, token and request.
 //!
 //! Where the spec leaves a JavaScript edge open, this models the engine CloudFront Functions is
 //! built on, njs (0.7.9, probed directly), and says so:
