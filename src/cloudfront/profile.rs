@@ -407,18 +407,24 @@ mod agreement {
     fn the_engine_and_check_agree_on_every_global() {
         for runtime in Runtime::ALL {
             let profile = runtime.profile();
-            // `in globalThis` rather than `typeof`, which says "undefined" of `undefined` too.
-            let body: String =
-                GLOBALS.iter().map(|g| format!("console.log(String('{}' in globalThis));", g.name)).collect();
+            // `typeof NAME`, and `in globalThis` too, since `typeof undefined` is "undefined".
+            let body: String = GLOBALS
+                .iter()
+                .map(|g| format!("console.log(typeof {0} + ' ' + ('{0}' in globalThis));", g.name))
+                .collect();
             let present = logged(runtime, &body);
             for (g, p) in GLOBALS.iter().zip(&present) {
                 let has = profile.has(g);
+                let (type_of, own) = p.split_once(' ').unwrap();
                 assert_eq!(
-                    p == "true",
+                    own == "true",
                     has != Has::No,
-                    "{runtime}: the engine has {}: {p}, the profile says {has:?}",
+                    "{runtime}: the engine has {}: {p}, the profile: {has:?}",
                     g.name
                 );
+                if g.name != "undefined" {
+                    assert_eq!(type_of != "undefined", has != Has::No, "{runtime}: typeof {} is {type_of}", g.name);
+                }
                 assert_eq!(
                     flagged(runtime, g.name),
                     has != Has::Yes,
