@@ -20,6 +20,7 @@ use swc_atoms::Atom;
 
 use crate::cloudfront::profile::{Owner, METHODS};
 use crate::cloudfront::{Has, Profile, Runtime};
+use crate::syntax::{declared_names, Labels};
 
 /// What to check against.
 #[derive(Clone, Debug)]
@@ -92,9 +93,8 @@ pub fn check_source(text: &str, runtime: Runtime) -> Vec<Problem> {
         }
     };
 
-    let mut declared = Declared::default();
-    module.visit_with(&mut declared);
-    let mut walk = Walk { profile: runtime.profile(), declared: declared.0, found: Vec::new(), fn_depth: 0 };
+    let declared = declared_names(&module, Labels::Excluded);
+    let mut walk = Walk { profile: runtime.profile(), declared, found: Vec::new(), fn_depth: 0 };
     module.visit_with(&mut walk);
     let mut problems: Vec<Problem> = walk.found.into_iter().map(|(span, message)| at(span.lo, message)).collect();
     // A construct both the parser and the walk refuse (`with`) is reported once, by the walk.
@@ -179,39 +179,6 @@ fn has_top_level_handler(module: &Module) -> bool {
         }),
         _ => false,
     })
-}
-
-/// Every name the file declares, in any scope.
-#[derive(Default)]
-struct Declared(BTreeSet<Atom>);
-
-impl Visit for Declared {
-    fn visit_binding_ident(&mut self, b: &BindingIdent) {
-        self.0.insert(b.id.sym.clone());
-    }
-    fn visit_fn_decl(&mut self, f: &FnDecl) {
-        self.0.insert(f.ident.sym.clone());
-        f.visit_children_with(self);
-    }
-    fn visit_fn_expr(&mut self, f: &FnExpr) {
-        if let Some(id) = &f.ident {
-            self.0.insert(id.sym.clone());
-        }
-        f.visit_children_with(self);
-    }
-    fn visit_class_decl(&mut self, c: &ClassDecl) {
-        self.0.insert(c.ident.sym.clone());
-        c.visit_children_with(self);
-    }
-    fn visit_import_default_specifier(&mut self, s: &ImportDefaultSpecifier) {
-        self.0.insert(s.local.sym.clone());
-    }
-    fn visit_import_named_specifier(&mut self, s: &ImportNamedSpecifier) {
-        self.0.insert(s.local.sym.clone());
-    }
-    fn visit_import_star_as_specifier(&mut self, s: &ImportStarAsSpecifier) {
-        self.0.insert(s.local.sym.clone());
-    }
 }
 
 /// The walk over the tree; `found` collects spans and messages.

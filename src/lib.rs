@@ -18,6 +18,7 @@ pub mod plan;
 pub mod policy;
 pub mod request;
 pub mod runtime;
+pub mod syntax;
 pub mod token;
 
 /// The module graph, read from the sources: which top-level module refers to which (`crate::NAME`

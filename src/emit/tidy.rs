@@ -9,6 +9,8 @@ use swc_atoms::Atom;
 use swc_ecma_ast::*;
 use swc_ecma_visit::{Visit, VisitMut, VisitMutWith, VisitWith};
 
+use crate::syntax::{declared_names, Labels};
+
 /// The name CloudFront calls; never renamed or dropped.
 const ENTRY: &str = "handler";
 
@@ -281,18 +283,13 @@ impl VisitMut for FoldZero {
 /// the most used names first. Names the code uses without declaring (`JSON`, `Buffer`, ...) and
 /// `handler` keep theirs, and no short name equals one of them.
 pub fn shorten_names(items: &mut Vec<ModuleItem>) {
-    let mut declared = Declared::default();
-    items.visit_with(&mut declared);
+    let declared = declared_names(items, Labels::Included);
     let mut counts: BTreeMap<Atom, usize> = BTreeMap::new();
     items.visit_with(&mut Count(&mut counts));
-    let free: BTreeSet<Atom> = counts.keys().filter(|n| !declared.0.contains(*n)).cloned().collect();
+    let free: BTreeSet<Atom> = counts.keys().filter(|n| !declared.contains(*n)).cloned().collect();
 
-    let mut names: Vec<(Atom, usize)> = declared
-        .0
-        .iter()
-        .filter(|n| &***n != ENTRY)
-        .map(|n| (n.clone(), counts.get(n).copied().unwrap_or(0)))
-        .collect();
+    let mut names: Vec<(Atom, usize)> =
+        declared.iter().filter(|n| &***n != ENTRY).map(|n| (n.clone(), counts.get(n).copied().unwrap_or(0))).collect();
     // Most used first; ties broken by name so the output is deterministic.
     names.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
 
@@ -308,26 +305,6 @@ pub fn shorten_names(items: &mut Vec<ModuleItem>) {
         map.insert(name, Atom::from(new));
     }
     items.visit_mut_with(&mut Rename(&map));
-}
-
-#[derive(Default)]
-struct Declared(BTreeSet<Atom>);
-
-impl Visit for Declared {
-    fn visit_binding_ident(&mut self, b: &BindingIdent) {
-        self.0.insert(b.id.sym.clone());
-    }
-    fn visit_fn_decl(&mut self, f: &FnDecl) {
-        self.0.insert(f.ident.sym.clone());
-        f.visit_children_with(self);
-    }
-    fn visit_labeled_stmt(&mut self, l: &LabeledStmt) {
-        self.0.insert(l.label.sym.clone());
-        l.visit_children_with(self);
-    }
-    fn visit_import_default_specifier(&mut self, s: &ImportDefaultSpecifier) {
-        self.0.insert(s.local.sym.clone());
-    }
 }
 
 struct Count<'a>(&'a mut BTreeMap<Atom, usize>);
