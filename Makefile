@@ -7,7 +7,7 @@ DEMO := --config examples/seed.json --key-file examples/demo.key
 
 # Builds cfjwt and writes the example function into generated/.
 gen: build
-	$(CFJWT) gen $(DEMO) -o generated/viewer-request.js
+	$(CFJWT) gen $(DEMO) --test-key -o generated/viewer-request.js
 
 build:
 	$(CARGO) build --release --locked
@@ -29,7 +29,7 @@ lint:
 	$(CARGO) clippy --release --locked --all-targets -- -D warnings
 
 check-generated:
-	$(CFJWT) gen $(DEMO) -o generated/viewer-request.js --check
+	$(CFJWT) gen $(DEMO) --test-key -o generated/viewer-request.js --check
 	$(CFJWT) check generated/viewer-request.js
 
 # The performance numbers in one table: bytes, per-request cost under njs and in the bundled engine

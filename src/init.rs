@@ -126,12 +126,15 @@ pub fn find_setup(name: &str) -> Result<&'static Setup, InitError> {
     find(name).ok_or_else(|| InitError::Unknown(name.to_string()))
 }
 
-/// Writes the setup's policy to `file`, which must not exist unless `force`.
+/// Writes the setup's policy to `file` (as [`crate::output::write`] writes: through a symbolic
+/// link, a device or FIFO in place, a directory refused), which must not be an existing regular
+/// file unless `force`: only a regular file has contents to lose.
 pub fn write(setup: &Setup, file: &Path, force: bool) -> Result<(), InitError> {
-    if !force && file.exists() {
+    if !force && std::fs::metadata(file).is_ok_and(|m| m.is_file()) {
         return Err(InitError::Exists(file.to_owned()));
     }
-    crate::output::write_atomically(file, setup.policy.as_bytes())
+    crate::output::write(file, setup.policy.as_bytes(), crate::output::Options::default())
+        .map(drop)
         .map_err(|source| InitError::Write { file: file.to_owned(), source })
 }
 

@@ -88,7 +88,9 @@ pub struct GenArgs {
     config: PathBuf,
     #[command(flatten)]
     keys: KeyArgs,
-    /// Write the function here (whole or not at all) instead of to stdout.
+    /// Write the function here instead of to stdout (`-` is stdout): a file whole or not at all,
+    /// keeping its mode (a new one with the key embedded is 0600), through a symbolic link, never
+    /// over an input.
     #[arg(short, long, value_name = "OUT.js")]
     output: Option<PathBuf>,
     /// Readable output: indented, with the templates' names (larger; for review).
@@ -97,15 +99,23 @@ pub struct GenArgs {
     /// Write nothing; exit 1 if OUT.js differs from what would be written.
     #[arg(long, requires = "output")]
     check: bool,
+    /// The key(s) are public test keys, such as examples/demo.key: the output may be committed; no
+    /// warning.
+    #[arg(long = "test-key")]
+    test_key: bool,
 }
 
 /// Where `gen` puts the function.
 #[derive(Debug)]
 pub enum GenTarget {
     Stdout,
-    /// Written whole or not at all.
-    File(PathBuf),
-    /// Not written: compared with what the file holds.
+    /// Written whole or not at all (see [`crate::output::write`]).
+    File {
+        path: PathBuf,
+        /// `--test-key`: no warning that the file, committed, would give the key away.
+        test_key: bool,
+    },
+    /// Not written: compared with what the file holds (`-` is refused: stdout holds nothing).
     Check(PathBuf),
 }
 
@@ -113,7 +123,8 @@ impl GenArgs {
     pub fn request(self) -> (generate::Request, GenTarget) {
         let target = match (self.output, self.check) {
             (Some(out), true) => GenTarget::Check(out),
-            (Some(out), false) => GenTarget::File(out),
+            (Some(out), false) if out.as_os_str() == "-" => GenTarget::Stdout,
+            (Some(path), false) => GenTarget::File { path, test_key: self.test_key },
             (None, _) => GenTarget::Stdout,
         };
         let request = generate::Request {
@@ -266,7 +277,8 @@ pub struct InitArgs {
     /// The setup to start from.
     #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(init::SETUPS.iter().map(|s| s.name)))]
     setup: String,
-    /// Where to write the policy; `-` for stdout.
+    /// Where to write the policy (a file whole or not at all, through a symbolic link, keeping an
+    /// existing file's mode); `-` for stdout.
     #[arg(short, long, value_name = "POLICY.json", default_value = "policy.json")]
     output: PathBuf,
     /// Replace the file if it exists.

@@ -12,5 +12,6 @@ mod features;
 mod generated;
 mod golden;
 mod hostile;
+mod outputs;
 mod size;
 mod toolchain;
