@@ -36,6 +36,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Run a function on events in the bundled engine, as CloudFront would.
     Test(TestArgs),
+    /// Print the event CloudFront would give a function for a URL (the format `cfjwt test` reads).
+    Event(EventArgs),
     /// Mint an HS256 token for testing.
     Token(TokenArgs),
     /// Print the policy file's JSON Schema (draft 2020-12), for editors and CI.
@@ -177,6 +179,12 @@ pub struct TestArgs {
     /// when stdout is not a terminal).
     #[arg(long)]
     json: bool,
+    /// What every event must come out as: `allow`, `deny` or `redirect`, with `:CODE` the reason
+    /// code the function must log (`deny:expired`); or `by-name`, the first word of each event
+    /// file's name (`allow-…`, `deny-…`, `redirect-…`). Ends with `N passed, N failed`; exit 1 on
+    /// a mismatch.
+    #[arg(long, value_name = "VERDICT[:CODE]|by-name")]
+    pub(super) expect: Option<runtime::report::Expect>,
 }
 
 impl TestArgs {
@@ -190,6 +198,37 @@ impl TestArgs {
             runtime: self.runtime,
         };
         (request, self.json)
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct EventArgs {
+    /// The URL: absolute (`https://d111111abcdef8.cloudfront.net/a/b?x=1`, whose host becomes the
+    /// `host` header) or a path (`/a/b?x=1`).
+    url: String,
+    /// The method (GET, HEAD, OPTIONS, PUT, POST, PATCH or DELETE).
+    #[arg(long, default_value = "GET")]
+    method: String,
+    /// A header, `name: value`; repeatable. A `cookie` header's cookies go to the event's cookies.
+    #[arg(long, short = 'H', value_name = "NAME: VALUE")]
+    header: Vec<String>,
+    /// A cookie, `name=value`; repeatable.
+    #[arg(long, value_name = "NAME=VALUE")]
+    cookie: Vec<String>,
+    /// The viewer's IP address.
+    #[arg(long, value_name = "IP", default_value = runtime::event::DEFAULT_VIEWER_IP)]
+    ip: String,
+}
+
+impl EventArgs {
+    pub fn request(self) -> runtime::event::UrlRequest {
+        runtime::event::UrlRequest {
+            url: self.url,
+            method: Some(self.method),
+            headers: self.header,
+            cookies: self.cookie,
+            ip: Some(self.ip),
+        }
     }
 }
 

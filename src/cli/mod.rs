@@ -6,6 +6,7 @@
 mod args;
 mod check;
 mod deploy;
+mod event;
 mod gen;
 mod init;
 mod reference;
@@ -42,10 +43,12 @@ pub fn main() -> ExitCode {
             let (file, options) = a.request();
             check::run(&file, &options)
         }
-        Command::Test(a) => {
+        Command::Test(mut a) => {
+            let expect = a.expect.take();
             let (request, json) = a.request();
-            test::run(&request, json)
+            test::run(&request, json, expect.as_ref())
         }
+        Command::Event(a) => event::run(&a.request()),
         Command::Token(a) => token::run(&a.request()),
         Command::Schema => reference::schema(),
         Command::Deploy(a) => deploy::run(a),

@@ -2,7 +2,7 @@
 //! handler per event under a deadline, awaiting async handlers, and turning what comes back into
 //! [`TestResult`]s. See the module docs of [`super`] for the design.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::ffi::CString;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 use rquickjs::loader::{ImportAttributes, Loader, Resolver};
 use rquickjs::module::{Declarations, Declared, Exports, ModuleDef};
 use rquickjs::promise::PromiseState;
-use rquickjs::{qjs, Context, Ctx, Function, JsLifetime, Module, Object, Promise, Value};
+use rquickjs::{qjs, Context, Ctx, Function, JsLifetime, Module, Object, Promise, TypedArray, Value};
 
-use super::{validate, EngineError, Event, Options, TestResult, COMPUTE_BUDGET, TIME_LIMIT_MESSAGE};
+use super::{validate, EngineError, Event, Options, TestResult, COMPUTE_BUDGET, LOG_DATA_LIMIT, TIME_LIMIT_MESSAGE};
 use crate::cloudfront::profile::{Owner, METHODS};
 use crate::cloudfront::{Binary, Has, Profile};
 
@@ -59,6 +59,29 @@ impl Deadline {
         }
         stop
     }
+}
+
+/// What `cf.logCustomData` last recorded in the running invocation, shared with the engine.
+type LogData = Rc<RefCell<Option<String>>>;
+
+/// The text CloudFront keeps of a `cf.logCustomData` argument (its UTF-8 `bytes`, lone
+/// surrogates already U+FFFD): the longest prefix of whole characters whose URL encoding fits in
+/// [`LOG_DATA_LIMIT`] bytes. The access log holds the text URL-encoded; the report shows it as the
+/// function gave it. Encoded as RFC 3986 says: `A-Z a-z 0-9 - . _ ~` stay one byte, every other
+/// byte of the UTF-8 encoding is `%XX`.
+fn kept_log_data(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let mut used = 0;
+    let mut end = 0;
+    for (at, c) in text.char_indices() {
+        let cost = if c.is_ascii_alphanumeric() || "-._~".contains(c) { 1 } else { 3 * c.len_utf8() };
+        if used + cost > LOG_DATA_LIMIT {
+            break;
+        }
+        used += cost;
+        end = at + c.len_utf8();
+    }
+    text[..end].to_owned()
 }
 
 /// The built-in module objects the prelude made, kept where the module loader can find them.
@@ -153,6 +176,10 @@ struct Session<'a, 'js> {
     handler: Result<Function<'js>, Failure>,
     /// What the top-level code logged; CloudFront would log it on every invocation.
     top_level_logs: Vec<String>,
+    /// What `cf.logCustomData` recorded: the slot the built-in writes, and what the top-level
+    /// code left in it (every invocation starts with that).
+    log_data: LogData,
+    top_level_log_data: Option<String>,
 }
 
 pub(crate) fn run(code: &str, events: &[Event], opts: &Options) -> Result<Vec<TestResult>, EngineError> {
@@ -177,7 +204,8 @@ pub(crate) fn run(code: &str, events: &[Event], opts: &Options) -> Result<Vec<Te
 
 impl<'a, 'js> Session<'a, 'js> {
     fn new(ctx: Ctx<'js>, code: &str, opts: &'a Options, deadline: Rc<Deadline>) -> Result<Self, EngineError> {
-        let control = install_prelude(&ctx, opts)?;
+        let log_data = LogData::default();
+        let control = install_prelude(&ctx, opts, &log_data)?;
         let get = |name: &str| control.get::<_, Function>(name).map_err(engine_error);
         let mut session = Session {
             begin_event: get("beginEvent")?,
@@ -189,6 +217,8 @@ impl<'a, 'js> Session<'a, 'js> {
             deadline,
             handler: Err(Failure::Threw(String::new())),
             top_level_logs: Vec::new(),
+            log_data,
+            top_level_log_data: None,
         };
         let modules: Object = control.get("modules").map_err(engine_error)?;
         ctx.store_userdata(ModuleTable(modules)).map_err(|e| EngineError::Engine(e.to_string()))?;
@@ -196,6 +226,7 @@ impl<'a, 'js> Session<'a, 'js> {
         session.begin_event.call::<_, ()>((opts.now_ms,)).map_err(engine_error)?;
         session.handler = session.load(code)?;
         session.top_level_logs = session.logs();
+        session.top_level_log_data = session.log_data.take();
         // Byte strings the top-level code made stay byte strings in every event.
         get("sealTopLevel")?.call::<_, ()>(()).map_err(engine_error)?;
         Ok(session)
@@ -387,6 +418,7 @@ impl<'a, 'js> Session<'a, 'js> {
     /// Calls the handler on one (normalised) event and validates what it returns.
     fn run_event(&self, event: &serde_json::Value) -> Result<TestResult, EngineError> {
         self.begin_event.call::<_, ()>((self.opts.now_ms,)).map_err(engine_error)?;
+        self.log_data.replace(self.top_level_log_data.clone());
         let json = serde_json::to_string(event).map_err(|e| EngineError::BadEvent(e.to_string()))?;
         let started = Instant::now();
         let outcome = match &self.handler {
@@ -403,6 +435,7 @@ impl<'a, 'js> Session<'a, 'js> {
         let elapsed = started.elapsed();
         let mut logs = self.top_level_logs.clone();
         logs.extend(self.logs());
+        let log_custom_data = self.log_data.take();
         self.drain_jobs();
 
         let (output, error) = match outcome {
@@ -418,6 +451,7 @@ impl<'a, 'js> Session<'a, 'js> {
             function_output: output,
             function_error_message: error,
             function_execution_logs: logs,
+            log_custom_data,
             compute_utilization: utilization.to_string(),
         })
     }
@@ -444,12 +478,14 @@ impl<'a, 'js> Session<'a, 'js> {
     }
 
     /// Runs jobs the handler left queued (promises it did not await), so they cannot run inside
-    /// the next event; what they log is dropped, as CloudFront ends the invocation on return.
+    /// the next event; what they log or record is dropped, as CloudFront ends the invocation on
+    /// return.
     fn drain_jobs(&self) {
         self.deadline.arm(self.opts.time_limit);
         while !self.deadline.passed() && self.ctx.execute_pending_job() {}
         self.deadline.disarm();
         drop(self.logs());
+        drop(self.log_data.take());
     }
 }
 
@@ -462,9 +498,18 @@ fn utilization(elapsed: Duration) -> u32 {
 /// Evaluates the prelude and returns its control object. The prelude learns from `cfg` what the
 /// runtime profile says the runtime has: the globals it defines (every other one is removed), the
 /// methods only some runtimes have, the modules `require` and `import` load, and how it holds
-/// bytes.
-fn install_prelude<'js>(ctx: &Ctx<'js>, opts: &Options) -> Result<Object<'js>, EngineError> {
+/// bytes. `cf.logCustomData` records into `log_data`, through a primitive added to the natives.
+fn install_prelude<'js>(ctx: &Ctx<'js>, opts: &Options, log_data: &LogData) -> Result<Object<'js>, EngineError> {
     let native = super::natives::install(ctx).map_err(engine_error)?;
+    let slot = Rc::clone(log_data);
+    // logCustomData(Uint8Array of the text's UTF-8): keeps what CloudFront would.
+    let record = Function::new(ctx.clone(), move |bytes: TypedArray<'js, u8>| {
+        // SAFETY: the bytes are copied out before any JavaScript runs again.
+        let kept = unsafe { bytes.as_bytes() }.map(kept_log_data).unwrap_or_default();
+        slot.replace(Some(kept));
+    })
+    .map_err(engine_error)?;
+    native.set("logCustomData", record).map_err(engine_error)?;
     let profile = opts.runtime.profile();
     let methods: Vec<serde_json::Value> = METHODS
         .iter()
@@ -500,5 +545,25 @@ fn prelude_error(ctx: &Ctx<'_>, e: rquickjs::Error) -> EngineError {
         EngineError::Engine(format!("the built-in prelude failed: {text}"))
     } else {
         engine_error(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_data_is_cut_where_its_url_encoding_reaches_the_limit() {
+        assert_eq!(kept_log_data(b"deny expired"), "deny expired");
+        let plain = "a".repeat(LOG_DATA_LIMIT + 5);
+        assert_eq!(kept_log_data(plain.as_bytes()), "a".repeat(LOG_DATA_LIMIT));
+        // A space is three bytes encoded (%20): 266 of them fit in 800, a 267th does not.
+        let spaces = " ".repeat(300);
+        assert_eq!(kept_log_data(spaces.as_bytes()).len(), 266);
+        // `é` is two UTF-8 bytes, six encoded; a character is never split.
+        let accents = format!("ab{}", "é".repeat(200));
+        let kept = kept_log_data(accents.as_bytes());
+        assert_eq!(kept.chars().count(), 2 + 133);
+        assert_eq!(kept_log_data(&[0xff, b'x']), "\u{FFFD}x");
     }
 }

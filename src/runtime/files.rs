@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
-use super::report::{Case, Report};
+use super::report::{Case, Report, Warning};
 use super::{EngineError, Event, Options};
 use crate::cloudfront::Runtime;
 
@@ -87,12 +87,34 @@ pub fn load_store(path: &Path) -> Result<BTreeMap<String, String>, InputError> {
         .collect())
 }
 
+/// Whether the code reads the KeyValueStore: it loads the `cloudfront` module (read from its
+/// syntax tree) and calls `.kvs(` (the module also has helpers that need no store).
+fn reads_store(code: &str) -> bool {
+    code.contains(".kvs(") && crate::check::facts(code).is_some_and(|f| f.modules.contains("cloudfront"))
+}
+
+/// What in the run's inputs would make the function deny for a reason of the test's own: a store
+/// the function reads and no `--kvs`, a query string written into `request.uri`.
+fn warnings(request: &TestRequest, code: &str, events: &[Event], has_store: bool) -> Vec<Warning> {
+    let mut warnings = Vec::new();
+    if !has_store && reads_store(code) {
+        warnings.push(Warning::NoStore { file: request.file.display().to_string() });
+    }
+    for (path, event) in request.events.iter().zip(events) {
+        if event.json()["request"]["uri"].as_str().is_some_and(|uri| uri.contains('?')) {
+            warnings.push(Warning::QueryInUri { event: path.display().to_string() });
+        }
+    }
+    warnings
+}
+
 /// Reads the function, its events and store, and runs the function on each event for one second
 /// at most.
 pub fn run_files(request: &TestRequest) -> Result<Report, InputError> {
     let code = read(&request.file)?;
     let events = request.events.iter().map(|p| load_event(p)).collect::<Result<Vec<_>, _>>()?;
     let kvs = request.kvs.as_deref().map(load_store).transpose()?;
+    let warnings = warnings(request, &code, &events, kvs.is_some());
     let now_ms = match request.now {
         Some(s) => s * 1000.0,
         None => SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as f64).unwrap_or(0.0),
@@ -110,7 +132,7 @@ pub fn run_files(request: &TestRequest) -> Result<Report, InputError> {
         .iter()
         .zip(events)
         .zip(results)
-        .map(|((path, event), result)| Case { name: path.display().to_string(), event, result })
+        .map(|((path, event), result)| Case { name: path.display().to_string(), event, result, expected: None })
         .collect();
-    Ok(Report { cases })
+    Ok(Report { cases, warnings })
 }

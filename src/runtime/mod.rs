@@ -1,7 +1,8 @@
 //! The bundled CloudFront Functions runtime behind `cfjwt test`: runs a function's code on
 //! events in the `aws cloudfront test-function` format and reports what CloudFront would, without
 //! AWS. The rest of cfjwt only sees [`run`], [`normalize_event`], the readers of their input files
-//! ([`run_files`], [`load_store`]), the [`report`] and their types; which engine runs the code
+//! ([`run_files`], [`load_store`]), events made from URLs ([`event::from_url`]), the [`report`]
+//! and their types; which engine runs the code
 //! (QuickJS, through `rquickjs`) stays inside this module.
 //!
 //! # What is emulated
@@ -15,7 +16,9 @@
 //! strings (`String.bytesFrom`, `toUTF8`, `fromUTF8`, `toBytes`, `fromBytes`, `toString(enc)`)
 //! and lacks `Buffer`, `atob`/`btoa`, `TextEncoder`/`TextDecoder` and `replaceAll`; runtime 2.0
 //! has those, `import` of `crypto`, `querystring` and `cloudfront` (`cf.kvs()` backed by
-//! [`Options::kvs`]), and awaits `async` handlers. Error texts follow njs. `JSON.parse` reads text
+//! [`Options::kvs`]; `cf.logCustomData(text)` recorded per event as
+//! [`TestResult::log_custom_data`]: a string only, the last call of the invocation counts, cut to
+//! [`LOG_DATA_LIMIT`] bytes URL-encoded), and awaits `async` handlers. Error texts follow njs. `JSON.parse` reads text
 //! as njs 0.7.9 does (see `json.rs`): its loose numbers (`01`, `.5`, `1.`, `1.e5`) with the values
 //! its own `strtod` gives (an exact tie between two doubles rounds down: `9007199254740995` reads
 //! as `9007199254740994`; digits past the 128th do not count), at most 31 levels of nesting,
@@ -32,7 +35,8 @@
 //!   events of a run, as it would be if CloudFront reused an instance; a correct function does not
 //!   depend on it either way. Each event gets a fresh log, a fresh byte-string registry and its
 //!   own deadline; lines the top-level code logged are repeated at the head of every event's log,
-//!   since CloudFront runs top-level code on every invocation.
+//!   since CloudFront runs top-level code on every invocation; so is the log custom data the
+//!   top-level code recorded, until the handler records its own.
 //! * **Scripts and modules.** Runtime 1.0 code is a script. Runtime 2.0 code is tried as a script
 //!   first; code with `import` declarations does not compile as one and is then compiled as a
 //!   module. A module's top-level bindings are not visible from outside, so the module is
@@ -76,7 +80,7 @@
 //!   CloudFront's 10 KB.
 
 mod engine;
-mod event;
+pub mod event;
 mod files;
 mod json;
 mod natives;
@@ -96,6 +100,9 @@ pub const TIME_LIMIT_MESSAGE: &str =
 
 /// The reference run time that counts as 100% compute utilization.
 pub const COMPUTE_BUDGET: Duration = Duration::from_millis(1);
+
+/// How many bytes of `cf.logCustomData`'s text CloudFront keeps, counted URL-encoded.
+pub const LOG_DATA_LIMIT: usize = 800;
 
 /// How to run a function.
 #[derive(Clone, Debug)]
@@ -118,6 +125,11 @@ pub struct TestResult {
     /// Empty when the function ran and returned something CloudFront accepts.
     pub function_error_message: String,
     pub function_execution_logs: Vec<String>,
+    /// What the function last gave `cf.logCustomData` (runtime 2.0), as CloudFront would write it
+    /// into the access logs' `viewer-request-log-data` field: cut to [`LOG_DATA_LIMIT`] bytes once
+    /// URL-encoded. Not part of test-function's TestResult; serialised only when set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_custom_data: Option<String>,
     /// A number from 0 to 100, as a string (see the module docs).
     pub compute_utilization: String,
 }

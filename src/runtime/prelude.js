@@ -660,6 +660,17 @@
     return makeKvsHandle();
   });
 
+  // cf.logCustomData(text): the text CloudFront writes into the access logs'
+  // `viewer-request-log-data` field (the General helper methods page: one string argument, at
+  // most 800 bytes once URL-encoded, the rest cut; the last call of an invocation counts). The
+  // Rust side (engine.rs) cuts it and keeps it per event. A non-string is refused rather than
+  // converted, so that a function does not come to rely on a conversion CloudFront may not make.
+  var recordLogData = native.logCustomData;
+  define(cloudfrontModule, 'logCustomData', function logCustomData(text) {
+    if (typeof text !== 'string') throw new JsTypeError('logCustomData takes one string');
+    recordLogData(utf8Encode(text));
+  });
+
   // ---------------------------------------------------------------------------------------------
   // Runtime 1.0: njs's byte-string methods.
 

@@ -8,6 +8,7 @@ mod check;
 mod cli;
 mod constant_time;
 mod engine;
+mod expect;
 mod features;
 mod generated;
 mod golden;

@@ -1022,7 +1022,10 @@ mod test_output {
         };
         assert_eq!(without_compute(lines.clone()), without_compute(lines_of(&json.stdout)));
         let keys: Vec<&String> = lines[0].as_object().unwrap().keys().collect();
-        assert_eq!(keys, ["FunctionOutput", "FunctionErrorMessage", "FunctionExecutionLogs", "ComputeUtilization"]);
+        assert_eq!(
+            keys,
+            ["Event", "FunctionOutput", "FunctionErrorMessage", "FunctionExecutionLogs", "ComputeUtilization"]
+        );
         assert_eq!(verdict_of(&lines[0]).0, "allow");
         assert_eq!(verdict_of(&lines[1]), ("deny".to_string(), "401".to_string()));
     }
