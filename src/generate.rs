@@ -31,13 +31,26 @@ pub struct Request {
 
 impl Request {
     /// The keys the request names, read; none when it names none (then [`generate`] says whether
-    /// the policy needs one).
-    pub fn load_keys(&self) -> Result<Vec<Key>, KeyError> {
-        if self.keys.is_empty() {
-            Ok(Vec::new())
-        } else {
-            key::load_all(&self.keys, self.key_options)
-        }
+    /// the policy needs one). With them, the request's `--allow-short-key`.
+    pub fn load_keys(&self) -> Result<Keys, KeyError> {
+        let embedded = if self.keys.is_empty() { Vec::new() } else { key::load_all(&self.keys, self.key_options)? };
+        Ok(Keys { embedded, allow_short: self.key_options.allow_short })
+    }
+}
+
+/// The keys to embed, and whether short secrets are allowed (`--allow-short-key`): that also
+/// lowers the function's own check of a secret it reads from the KeyValueStore, from 32 bytes
+/// (RFC 7518 §3.2) to one.
+#[derive(Clone, Debug, Default)]
+pub struct Keys {
+    pub embedded: Vec<Key>,
+    pub allow_short: bool,
+}
+
+impl From<Vec<Key>> for Keys {
+    /// Keys under the default rule: no short secrets.
+    fn from(embedded: Vec<Key>) -> Keys {
+        Keys { embedded, allow_short: false }
     }
 }
 
@@ -78,8 +91,9 @@ fn group_thousands(n: usize) -> String {
 }
 
 /// Generates the function for a policy and its keys (none when the key is in the KeyValueStore).
-pub fn generate(policy: &Policy, keys: Vec<Key>, style: Style) -> Result<Generated, GenError> {
-    let plan = Plan::new(policy, keys)?;
+pub fn generate(policy: &Policy, keys: impl Into<Keys>, style: Style) -> Result<Generated, GenError> {
+    let keys = keys.into();
+    let plan = Plan::new(policy, keys.embedded, keys.allow_short)?;
     let code = emit::emit(&plan, style);
     let generated = Generated { code };
     if generated.bytes() > MAX_CODE_BYTES {

@@ -12,11 +12,12 @@
 //! `templates/steps.js` that the emitter maps the step to. A rule of the form "the claim equals
 //! one of these values" or "the claim, a string or a list of strings, contains one of them" needs
 //! no new step or fragment: push a [`Step::Claim`]. A list of several values is a
-//! [`Constant`] (built once, at the top level) that the step names.
+//! [`Constant`] (built once, at the top level) that the step names. "The token must not carry
+//! this claim" is a [`Step::NoClaim`].
 
 use crate::cloudfront::Runtime;
-use crate::key::Key;
-use crate::policy::{Deny, Handoff, KeySource, Policy, Presence};
+use crate::key::{Key, MIN_KEY_BYTES};
+use crate::policy::{Audience, Deny, Handoff, KeySource, Policy, Presence};
 use crate::request::{Source, UriPattern};
 
 /// Why a policy cannot make a function.
@@ -120,8 +121,10 @@ pub enum SignatureCheck {
     Any,
     /// Embedded keys with ids: the header's `kid` picks the key (every key without `kid`).
     ByKid,
-    /// The secret read from the KeyValueStore under `name`, or `prefix` + the token's `kid`.
-    Store { name: String, prefix: String },
+    /// The secret read from the KeyValueStore under `name`, or `prefix` + the token's `kid`; a
+    /// value shorter than `min_bytes` UTF-8 bytes denies: 32 (RFC 7518 §3.2, the rule `gen`
+    /// applies to embedded keys), or 1 with `--allow-short-key` (only an empty value denies).
+    Store { name: String, prefix: String, min_bytes: usize },
 }
 
 /// One step of the generated function, in the order it runs.
@@ -149,25 +152,29 @@ pub enum Step {
     Payload {
         object_check_implied: bool,
     },
-    /// `exp`: a number, `now < exp + leeway` (rule 7).
+    /// `exp`: a finite number, `now < exp + leeway` (rule 7).
     Exp {
         required: bool,
         leeway: u32,
     },
-    /// `nbf`: a number, `now >= nbf - leeway` (rule 7).
+    /// `nbf`: a finite number, `now >= nbf - leeway` (rule 7).
     Nbf {
         required: bool,
         leeway: u32,
     },
-    /// `iat`, when present, is a number (rule 7; without `max_age`).
+    /// `iat`, when present, is a finite number (rule 7; without `max_age`).
     IatType,
-    /// `iat`: present, a number, `now - iat <= oldest` (`max_age + leeway`), `iat <= now + leeway`.
+    /// `iat`: present, a finite number, `now - iat <= oldest` (`max_age + leeway`),
+    /// `iat <= now + leeway`.
     MaxAge {
         oldest: u64,
         leeway: u32,
     },
     /// A claim compared with values (rule 8: `iss`, `aud`).
     Claim(ClaimRule),
+    /// A claim the token must not carry, whatever its value (rule 8: `aud` when the policy names
+    /// no audience, RFC 7519 §4.1.3).
+    NoClaim(String),
     /// The claim of this name lists URI patterns; the request URI must match one and be free of
     /// dot segments and encoded separators (rule 9).
     Scope(String),
@@ -222,8 +229,9 @@ pub struct Plan {
 impl Plan {
     /// Orders the checks for a policy. Cheap structural checks come first; no cryptography runs
     /// for a request without a well-formed token; claims are read only after the signature and
-    /// header are known good.
-    pub fn new(policy: &Policy, keys: Vec<Key>) -> Result<Plan, PlanError> {
+    /// header are known good. `allow_short_key` lowers the length a KeyValueStore secret must
+    /// have, as `--allow-short-key` does for embedded keys.
+    pub fn new(policy: &Policy, keys: Vec<Key>, allow_short_key: bool) -> Result<Plan, PlanError> {
         match (&policy.key, keys.is_empty()) {
             (KeySource::Store(_), false) => return Err(PlanError::KeysWithStore),
             (KeySource::Embedded, true) => return Err(PlanError::NoKey),
@@ -239,7 +247,11 @@ impl Plan {
         }
         steps.push(Step::TakeToken(take_token(&policy.sources, policy.strip, policy.handoff.is_some())));
         let signature = match &policy.key {
-            KeySource::Store(name) => SignatureCheck::Store { name: name.clone(), prefix: format!("{name}:") },
+            KeySource::Store(name) => SignatureCheck::Store {
+                name: name.clone(),
+                prefix: format!("{name}:"),
+                min_bytes: if allow_short_key { 1 } else { MIN_KEY_BYTES },
+            },
             KeySource::Embedded if keys.iter().any(|k| k.id.is_some()) => SignatureCheck::ByKid,
             KeySource::Embedded if keys.len() == 1 => SignatureCheck::One,
             KeySource::Embedded => SignatureCheck::Any,
@@ -257,7 +269,7 @@ impl Plan {
             || c.nbf == Presence::Required
             || c.max_age.is_some()
             || !c.iss.is_empty()
-            || !c.aud.is_empty()
+            || matches!(c.aud, Audience::OneOf(_))
             || c.scope.is_some();
         steps.push(Step::Payload { object_check_implied: claim_required });
         steps.push(Step::Exp { required: c.exp == Presence::Required, leeway: c.leeway });
@@ -268,8 +280,13 @@ impl Plan {
             }
             None => steps.push(Step::IatType),
         }
+        let no_audiences = Vec::new();
+        let audiences = match &c.aud {
+            Audience::OneOf(values) => values,
+            Audience::Forbidden | Audience::Any => &no_audiences,
+        };
         for (claim, test, list_name, values) in
-            [("iss", ClaimTest::Equals, "ISSUERS", &c.iss), ("aud", ClaimTest::Contains, "AUDIENCES", &c.aud)]
+            [("iss", ClaimTest::Equals, "ISSUERS", &c.iss), ("aud", ClaimTest::Contains, "AUDIENCES", audiences)]
         {
             let values = match values.as_slice() {
                 [] => continue,
@@ -280,6 +297,10 @@ impl Plan {
                 }
             };
             steps.push(Step::Claim(ClaimRule { claim: claim.into(), test, values }));
+        }
+        // Where `aud` would be compared: a policy that names no audience refuses a token that has one.
+        if c.aud == Audience::Forbidden {
+            steps.push(Step::NoClaim("aud".into()));
         }
         if let Some(claim) = &c.scope {
             steps.push(Step::Scope(claim.clone()));
@@ -361,7 +382,7 @@ mod tests {
     use std::path::Path;
 
     fn plan(policy: &str, keys: Vec<Key>) -> Result<Plan, PlanError> {
-        Plan::new(&crate::policy::parse(policy, Path::new("p.json")).unwrap(), keys)
+        Plan::new(&crate::policy::parse(policy, Path::new("p.json")).unwrap(), keys, false)
     }
 
     fn key(id: Option<&str>) -> Key {
@@ -382,7 +403,11 @@ mod tests {
     #[test]
     fn the_seed_checks_in_order() {
         let p = plan(r#"{"token": {"from": ["query:jwt"]}}"#, vec![key(None)]).unwrap();
-        assert_eq!(order(&p), ["TakeToken", "Signature", "Header", "ReadClock", "Payload", "Exp", "Nbf", "IatType"]);
+        assert_eq!(
+            order(&p),
+            ["TakeToken", "Signature", "Header", "ReadClock", "Payload", "Exp", "Nbf", "IatType", "NoClaim"]
+        );
+        assert_eq!(p.steps[8], Step::NoClaim("aud".into()));
         assert_eq!(p.steps[1], Step::Signature(SignatureCheck::One));
         assert_eq!(p.steps[2], Step::Header { decoded: false });
         assert!(!p.async_handler);
@@ -451,10 +476,40 @@ mod tests {
         assert_eq!(order(&p)[..4], ["TakeToken", "DecodeHeader", "Signature", "Header"]);
         assert_eq!(
             p.steps[2],
-            Step::Signature(SignatureCheck::Store { name: "jwt.secret".into(), prefix: "jwt.secret:".into() })
+            Step::Signature(SignatureCheck::Store {
+                name: "jwt.secret".into(),
+                prefix: "jwt.secret:".into(),
+                min_bytes: 32
+            })
         );
         let Step::TakeToken(take) = &p.steps[0] else { unreachable!() };
         assert_eq!(take.chain[0].form, TakeForm::InPlace);
+    }
+
+    #[test]
+    fn allowing_short_keys_lowers_the_store_secret_rule_to_one_byte() {
+        let policy = crate::policy::parse(r#"{"key": {"kvs": "s"}}"#, Path::new("p.json")).unwrap();
+        let min_bytes = |allow_short| match &Plan::new(&policy, vec![], allow_short).unwrap().steps[2] {
+            Step::Signature(SignatureCheck::Store { min_bytes, .. }) => *min_bytes,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(min_bytes(false), 32);
+        assert_eq!(min_bytes(true), 1);
+    }
+
+    #[test]
+    fn aud_is_refused_unless_the_policy_names_audiences_or_accepts_any() {
+        let steps = |claims: &str| plan(&format!(r#"{{"claims": {claims}}}"#), vec![key(None)]).unwrap().steps;
+        let no_claim = Step::NoClaim("aud".into());
+        // Where `aud` would be compared: after `iss`, before `scope`.
+        let p = plan(r#"{"claims": {"iss": "i", "scope": "s"}}"#, vec![key(None)]).unwrap();
+        assert_eq!(order(&p)[8..], ["Claim", "NoClaim", "Scope"]);
+        assert!(steps(r#"{"aud": "api"}"#).iter().all(|s| *s != no_claim));
+        assert!(steps(r#"{"aud": ["a", "b"]}"#).iter().all(|s| *s != no_claim));
+        let any = steps(r#"{"aud": {"any": true}}"#);
+        assert!(any.iter().all(|s| *s != no_claim && !matches!(s, Step::Claim(_))), "{any:?}");
+        // Forbidding `aud` requires no claim, so the payload's object check stays.
+        assert!(steps(r#"{"exp": "optional"}"#).contains(&Step::Payload { object_check_implied: false }));
     }
 
     #[test]

@@ -38,6 +38,11 @@ var STANDARD = { alg: 'HS256', typ: 'JWT' };
 // several values: `var NAME = [...]` each, built once, not per request (the plan's constants).
 $CONSTANTS;
 
+// Whether a time claim is a finite number: `Number.isFinite` does not convert its argument, so a
+// string, null or a boolean is not one, and neither is the Infinity that `1e400` parses as.
+// Named once, as every time check calls it.
+var finite = Number.isFinite;
+
 // The answer to a denied request when it does not depend on the request: built once, with the
 // function, rather than on every denial (nothing changes it once it is returned).
 var DENIED = $DENIED;
@@ -98,7 +103,7 @@ function some(value, test) {
 // as they came), setting the cookie until the token's `exp`.
 function handoff(request, value, exp, now, name, attributes) {
   var cookies = {}, query = [], key, item, list, n;
-  if (typeof exp == 'number') attributes += '; Max-Age=' + Math.max(0, Math.floor(exp - now));
+  if (finite(exp)) attributes += '; Max-Age=' + Math.max(0, Math.floor(exp - now));
   cookies[name] = { value: value, attributes: attributes };
   for (key in request.querystring) {
     item = request.querystring[key];

@@ -66,6 +66,12 @@ async function steps(request, now, found, token, header, payload, moved) {
     store_kid: if (header.kid !== void 0 && (typeof header.kid != 'string' || header.kid.search(KEY_ID))) break checks;
     // njs, and so CloudFront, refuses `await` inside a call's arguments: the read is a statement.
     store_read: var secret = await store.get(header.kid === void 0 ? $NAME : $PREFIX + header.kid);
+    // A value too short to be a secret denies: under `$MIN` UTF-8 bytes (32, RFC 7518 §3.2, the
+    // rule `gen` applies to embedded keys). `length` counts UTF-16 units, never more than the
+    // UTF-8 bytes, so only a value that looks short is measured in bytes.
+    store_short: if (secret.length < $MIN && Buffer.byteLength(secret) < $MIN) break checks;
+    // With `--allow-short-key`: only an empty value denies.
+    store_empty: if (!secret) break checks;
     signature_store: if (!signed(secret, token)) break checks;
 
     // Rule 5: the header pins the algorithm and has no `crit`. The standard header needs no decoding.
@@ -80,15 +86,16 @@ async function steps(request, now, found, token, header, payload, moved) {
     payload: if (!(payload = decode(token[1])) || typeof payload != 'object' || Array.isArray(payload)) break checks;
     payload_decode: payload = decode(token[1]);
 
-    // Rule 7: times are numbers; `$LEEWAY` seconds of skew are allowed.
-    exp_required: if (typeof payload.exp != 'number' || now >= payload.exp + $LEEWAY) break checks;
-    exp_optional: if ('exp' in payload && (typeof payload.exp != 'number' || now >= payload.exp + $LEEWAY)) break checks;
-    nbf_required: if (typeof payload.nbf != 'number' || now < payload.nbf - $LEEWAY) break checks;
-    nbf_optional: if ('nbf' in payload && (typeof payload.nbf != 'number' || now < payload.nbf - $LEEWAY)) break checks;
-    // Without max_age, `iat` is still a time: present means a number.
-    iat_type: if ('iat' in payload && typeof payload.iat != 'number') break checks;
+    // Rule 7: times are finite numbers (`finite`, see function.js: `1e400` parses as Infinity,
+    // which would never expire); `$LEEWAY` seconds of skew are allowed.
+    exp_required: if (!finite(payload.exp) || now >= payload.exp + $LEEWAY) break checks;
+    exp_optional: if ('exp' in payload && (!finite(payload.exp) || now >= payload.exp + $LEEWAY)) break checks;
+    nbf_required: if (!finite(payload.nbf) || now < payload.nbf - $LEEWAY) break checks;
+    nbf_optional: if ('nbf' in payload && (!finite(payload.nbf) || now < payload.nbf - $LEEWAY)) break checks;
+    // Without max_age, `iat` is still a time: present means a finite number.
+    iat_type: if ('iat' in payload && !finite(payload.iat)) break checks;
     // `$OLDEST` is max_age + leeway.
-    max_age: if (typeof payload.iat != 'number' || now - payload.iat > $OLDEST || payload.iat > now + $LEEWAY) break checks;
+    max_age: if (!finite(payload.iat) || now - payload.iat > $OLDEST || payload.iat > now + $LEEWAY) break checks;
 
     // Rule 8, and every claim rule of the same form: the claim `$CLAIM` equals one of the values
     // (`iss`), or is a string or a list of strings that contains one (`aud`). `$VALUES` is one
@@ -97,6 +104,9 @@ async function steps(request, now, found, token, header, payload, moved) {
     claim_equals_any: if ($VALUES.indexOf(payload[$CLAIM]) < 0) break checks;
     claim_contains_one: if (!some(payload[$CLAIM], function (a) { return a === $VALUES; })) break checks;
     claim_contains_any: if (!some(payload[$CLAIM], function (a) { return $VALUES.indexOf(a) >= 0; })) break checks;
+    // A claim the token must not carry, whatever its value: `aud` when the policy names no
+    // audience (RFC 7519 §4.1.3).
+    claim_absent: if ($CLAIM in payload) break checks;
 
     // Rule 9: the claim `$CLAIM` lists the URI patterns the token opens.
     scope: if ($UNSAFE || !some(payload[$CLAIM], function (p) { return matches(request.uri, p); })) break checks;

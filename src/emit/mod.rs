@@ -128,9 +128,14 @@ impl Steps<'_> {
             Step::Signature(SignatureCheck::One) => self.push("signature_one", &[]),
             Step::Signature(SignatureCheck::Any) => self.push("signature_any", &[]),
             Step::Signature(SignatureCheck::ByKid) => self.push("signature_kid", &[]),
-            Step::Signature(SignatureCheck::Store { name, prefix }) => {
+            Step::Signature(SignatureCheck::Store { name, prefix, min_bytes }) => {
                 self.push("store_kid", &[]);
                 self.push("store_read", &[("NAME", str_lit(name)), ("PREFIX", str_lit(prefix))]);
+                match min_bytes {
+                    0 => {}
+                    1 => self.push("store_empty", &[]),
+                    n => self.push("store_short", &[("MIN", num_lit(*n as f64))]),
+                }
                 self.push("signature_store", &[]);
             }
             Step::Header { decoded: true } => self.push("header", &[]),
@@ -162,6 +167,7 @@ impl Steps<'_> {
                 };
                 self.push(fragment, &[("CLAIM", str_lit(claim)), ("VALUES", value)]);
             }
+            Step::NoClaim(claim) => self.push("claim_absent", &[("CLAIM", str_lit(claim))]),
             Step::Scope(claim) => {
                 self.push("scope", &[("CLAIM", str_lit(claim)), ("UNSAFE", self.t.expr("unsafe", &[]))])
             }

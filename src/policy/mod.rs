@@ -58,6 +58,18 @@ pub struct Handoff {
     pub path: String,
 }
 
+/// The audiences a token may name (`claims.aud`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Audience {
+    /// None configured: a token that carries `aud` is denied (RFC 7519 §4.1.3: a recipient that
+    /// does not identify itself with a value of a present `aud` must reject the token).
+    Forbidden,
+    /// `{"any": true}`: `aud` is not looked at.
+    Any,
+    /// `aud` must contain one of these (at least one, none empty).
+    OneOf(Vec<String>),
+}
+
 /// Claim checks beyond the signature and header.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Claims {
@@ -71,8 +83,8 @@ pub struct Claims {
     pub max_age: Option<u64>,
     /// When non-empty, `iss` must equal one of these.
     pub iss: Vec<String>,
-    /// When non-empty, `aud` must contain one of these.
-    pub aud: Vec<String>,
+    /// Defaults to [`Audience::Forbidden`].
+    pub aud: Audience,
     /// The name of the claim listing the URI patterns a token grants.
     pub scope: Option<String>,
 }

@@ -8,13 +8,24 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-/// A field that holds either one string or a list of strings (`iss`, `aud`).
+/// A field that holds either one string or a list of strings (`iss`).
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(untagged)]
 #[schemars(schema_with = "super::schema::one_or_many")]
 pub enum OneOrMany {
     One(String),
     Many(Vec<String>),
+}
+
+/// `claims.aud`: one audience, a list of them, or an object (`{"any": true}` is the only one
+/// `validate` accepts; any other object is refused there, with a message that says why).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(untagged)]
+#[schemars(schema_with = "super::schema::audience")]
+pub enum RawAudience {
+    One(String),
+    Many(Vec<String>),
+    Object(serde_json::Map<String, serde_json::Value>),
 }
 
 /// A cfjwt policy: what the generated CloudFront Function checks. Every field is optional and
@@ -109,8 +120,9 @@ pub struct RawClaims {
     /// An issuer or a non-empty list; the token's `iss` must equal one of them.
     pub iss: Option<OneOrMany>,
     /// An audience or a non-empty list; the token's `aud` (a string, or a list of strings) must
-    /// contain one of them.
-    pub aud: Option<OneOrMany>,
+    /// contain one of them. `{"any": true}`: any `aud` is accepted. Absent: a token that carries
+    /// `aud` is denied (RFC 7519 §4.1.3).
+    pub aud: Option<RawAudience>,
     /// The name of a claim listing the URI patterns the token opens (a string or a list of
     /// strings, each an exact path or a prefix ending in `*`).
     #[schemars(length(min = 1))]

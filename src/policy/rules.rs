@@ -3,6 +3,7 @@
 //! (`schema.rs`). A unit test holds every pair to the same answers on a list of samples, so the
 //! schema an editor checks a policy with cannot drift from what `gen` accepts.
 
+use crate::cloudfront::headers::{self, DISALLOWED, READ_ONLY_IN_REQUEST};
 use crate::cloudfront::MAX_KVS_KEY_BYTES;
 
 /// The largest `claims.leeway` accepted, in seconds.
@@ -47,6 +48,27 @@ pub fn is_header_name(name: &str) -> bool {
 
 /// The pattern of [`is_header_name`].
 pub const HEADER_NAME: &str = r"[a-z0-9!#$%&'*+.^_`|~-]+";
+
+/// A header a token cannot come from: one CloudFront never shows to functions (disallowed), or
+/// one a viewer-request function may not change (read-only), so the token could not be removed.
+/// Both from the one table of `cloudfront::headers`.
+pub fn is_unusable_header(name: &str) -> bool {
+    headers::is_disallowed(name) || headers::is_read_only_in_request(name)
+}
+
+/// The pattern of [`is_unusable_header`], made from the same table: a `*` entry is a prefix.
+pub fn unusable_header_pattern() -> String {
+    let mut exact = Vec::new();
+    let mut prefixes = Vec::new();
+    for name in DISALLOWED.iter().chain(READ_ONLY_IN_REQUEST) {
+        debug_assert!(name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-*".contains(c)));
+        match name.strip_suffix('*') {
+            Some(prefix) => prefixes.push(prefix),
+            None => exact.push(*name),
+        }
+    }
+    format!("^(?:(?:{})$|{})", exact.join("|"), prefixes.join("|"))
+}
 
 /// A cookie name: a token.
 pub fn is_cookie_name(name: &str) -> bool {
@@ -158,6 +180,24 @@ mod tests {
         "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk",
         "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk",
         "__proto__",
+        "host",
+        "hostx",
+        "via",
+        "cdn-loop",
+        "content-length",
+        "transfer-encoding",
+        "proxy-authorization",
+        "authorization",
+        "x-amz-cf-id",
+        "x-amz-cf-",
+        "x-amz-c",
+        "x-amzn-cf-id",
+        "x-edge-location",
+        "x-edge",
+        "x-forwarded-proto",
+        "x-forwarded-for",
+        "connection",
+        "connections",
     ];
 
     fn agree(name: &str, predicate: impl Fn(&str) -> bool, pattern: &str) {
@@ -176,6 +216,7 @@ mod tests {
         agree("cookie path", is_cookie_path, &cookie_path_pattern());
         agree("redirect", is_redirect, &redirect_pattern());
         agree("key id", is_key_id, KEY_ID);
+        agree("unusable header", is_unusable_header, &unusable_header_pattern());
     }
 
     #[test]

@@ -78,6 +78,7 @@ pub fn token_sources(_: &mut SchemaGenerator) -> Schema {
     let query_name = rules::query_name_pattern();
     let source = format!("^(?:query:{query_name}|header:{HEADER_NAME}|cookie:{COOKIE_NAME})$");
     let inherited = format!("^(?:query|header|cookie):(?:{})$", OBJECT_PROTOTYPE_NAMES.join("|"));
+    let unusable = format!("^header:{}", &rules::unusable_header_pattern()[1..]);
     json_schema!({
         "type": ["array", "null"],
         "minItems": 1,
@@ -85,9 +86,11 @@ pub fn token_sources(_: &mut SchemaGenerator) -> Schema {
         "items": {
             "type": "string",
             "description": "`query:NAME` (no spaces, &, =, #, % or +), `header:NAME` (lower case) or `cookie:NAME`; \
-                            not a name every JavaScript object has (`constructor`, `__proto__`, `toString`, ...).",
+                            not a name every JavaScript object has (`constructor`, `__proto__`, `toString`, ...), \
+                            nor a header CloudFront keeps from functions (`x-amz-cf-*`, `proxy-authorization`, ...) \
+                            or does not let them change (`host`, `via`, `content-length`, ...).",
             "pattern": source,
-            "not": { "pattern": inherited },
+            "not": { "anyOf": [{ "pattern": inherited }, { "pattern": unusable }] },
         },
     })
 }
@@ -136,7 +139,24 @@ pub fn handoff_needs_sources(schema: &mut Schema) {
     );
 }
 
-/// `claims.iss`, `claims.aud`: a non-empty string, or a non-empty list of them.
+/// `claims.aud`: as `claims.iss`, or `{"any": true}` (any audience accepted).
+pub fn audience(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "anyOf": [
+            { "type": "string", "minLength": 1 },
+            { "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 } },
+            {
+                "type": "object",
+                "description": "Accept a token whatever its `aud`.",
+                "properties": { "any": { "const": true } },
+                "required": ["any"],
+                "additionalProperties": false,
+            },
+        ],
+    })
+}
+
+/// `claims.iss`: a non-empty string, or a non-empty list of them.
 pub fn one_or_many(_: &mut SchemaGenerator) -> Schema {
     json_schema!({
         "anyOf": [
@@ -202,6 +222,38 @@ mod tests {
         let s = policy_schema();
         for r in Runtime::ALL {
             assert!(s["properties"]["runtime"]["enum"].as_array().unwrap().contains(&json!(r.name())));
+        }
+    }
+
+    /// Whether the schema (under a draft 2020-12 validator) and `gen` accept `policy`.
+    fn both_accept(policy: &Value) -> (bool, bool) {
+        let mut schemas = boon::Schemas::new();
+        let mut compiler = boon::Compiler::new();
+        compiler.add_resource("file:///s.json", policy_schema()).unwrap();
+        let index = compiler.compile("file:///s.json", &mut schemas).unwrap();
+        let by_schema = schemas.validate(policy, index).is_ok();
+        let by_gen = super::super::parse(&policy.to_string(), std::path::Path::new("p.json")).is_ok();
+        (by_schema, by_gen)
+    }
+
+    #[test]
+    fn aud_any_and_unusable_headers_as_gen_reads_them() {
+        for (policy, ok) in [
+            (json!({"claims": {"aud": {"any": true}}}), true),
+            (json!({"claims": {"aud": {"any": false}}}), false),
+            (json!({"claims": {"aud": {"any": true, "x": 1}}}), false),
+            (json!({"claims": {"aud": {}}}), false),
+            (json!({"claims": {"aud": ["a", "b"]}}), true),
+            (json!({"token": {"from": ["header:host"]}}), false),
+            (json!({"token": {"from": ["query:jwt", "header:via"]}}), false),
+            (json!({"token": {"from": ["header:x-amz-cf-id"]}}), false),
+            (json!({"token": {"from": ["header:x-edge-anything"]}}), false),
+            (json!({"token": {"from": ["header:content-length"]}}), false),
+            (json!({"token": {"from": ["header:x-edge"]}}), true),
+            (json!({"token": {"from": ["header:hosts"]}}), true),
+            (json!({"token": {"from": ["query:host", "cookie:via"]}}), true),
+        ] {
+            assert_eq!(both_accept(&policy), (ok, ok), "{policy}");
         }
     }
 

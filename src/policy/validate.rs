@@ -3,9 +3,10 @@
 
 use std::path::Path;
 
-use super::raw::{OneOrMany, RawClaims, RawDeny, RawHandoff, RawPolicy};
+use super::raw::{OneOrMany, RawAudience, RawClaims, RawDeny, RawHandoff, RawPolicy};
 use super::rules::{self, MAX_LEEWAY, OBJECT_PROTOTYPE_NAMES};
-use super::{Claims, Deny, Handoff, KeySource, Policy, PolicyError, Presence};
+use super::{Audience, Claims, Deny, Handoff, KeySource, Policy, PolicyError, Presence};
+use crate::cloudfront::headers::{is_disallowed, is_read_only_in_request};
 use crate::cloudfront::{Profile, Runtime, MAX_KVS_KEY_BYTES};
 use crate::request::{Source, UriPattern};
 
@@ -104,6 +105,10 @@ fn humanize(message: &str) -> String {
         ("expected u64", "expected a whole number"),
         ("expected a sequence", "expected a list"),
         ("data did not match any variant of untagged enum OneOrMany", "expected a string or a list of strings"),
+        (
+            "data did not match any variant of untagged enum RawAudience",
+            "expected a string, a list of strings, or {\"any\": true}",
+        ),
     ];
     let mut out = message.to_string();
     for (from, to) in replacements {
@@ -283,17 +288,44 @@ fn validate_claims(raw: RawClaims) -> Result<Claims, FieldError> {
         leeway,
         max_age,
         iss: one_or_many("claims.iss", raw.iss)?,
-        aud: one_or_many("claims.aud", raw.aud)?,
+        aud: audience(raw.aud)?,
         scope,
     })
 }
 
 fn one_or_many(path: &str, value: Option<OneOrMany>) -> Result<Vec<String>, FieldError> {
-    let list = match value {
-        None => return Ok(Vec::new()),
-        Some(OneOrMany::One(s)) => vec![s],
-        Some(OneOrMany::Many(list)) => list,
+    match value {
+        None => Ok(Vec::new()),
+        Some(OneOrMany::One(s)) => non_empty(path, vec![s]),
+        Some(OneOrMany::Many(list)) => non_empty(path, list),
+    }
+}
+
+/// `claims.aud`: absent (a token with `aud` is denied), audiences, or `{"any": true}`.
+fn audience(value: Option<RawAudience>) -> Result<Audience, FieldError> {
+    const PATH: &str = "claims.aud";
+    const CHOICES: &str = "leave `aud` out to deny every token that carries one, name the audiences, \
+                           or write {\"any\": true} to accept any";
+    let object = match value {
+        None => return Ok(Audience::Forbidden),
+        Some(RawAudience::One(s)) => return non_empty(PATH, vec![s]).map(Audience::OneOf),
+        Some(RawAudience::Many(list)) if list.is_empty() => return err(PATH, format!("the list is empty; {CHOICES}")),
+        Some(RawAudience::Many(list)) => return non_empty(PATH, list).map(Audience::OneOf),
+        Some(RawAudience::Object(object)) => object,
     };
+    if let Some(other) = object.keys().find(|k| *k != "any") {
+        return err(format!("{PATH}.{other}"), format!("unknown field `{other}` (allowed here: any)"));
+    }
+    match object.get("any") {
+        Some(serde_json::Value::Bool(true)) => Ok(Audience::Any),
+        Some(serde_json::Value::Bool(false)) => err(format!("{PATH}.any"), format!("false is not allowed; {CHOICES}")),
+        Some(other) => err(format!("{PATH}.any"), format!("expected true, found {other}; {CHOICES}")),
+        None => err(PATH, format!("an object here must be {{\"any\": true}}; {CHOICES}")),
+    }
+}
+
+/// A non-empty list of non-empty strings.
+fn non_empty(path: &str, list: Vec<String>) -> Result<Vec<String>, FieldError> {
     if list.is_empty() {
         return err(path, "the list is empty; give at least one value, or leave the field out");
     }
@@ -348,6 +380,18 @@ fn parse_source(text: &str) -> Result<Source, String> {
                 return Err(format!(
                     "CloudFront gives header names in lower case; write `header:{}`",
                     name.to_ascii_lowercase()
+                ));
+            }
+            if is_disallowed(name) {
+                return Err(format!(
+                    "`{name}` is a header CloudFront never shows to functions (disallowed): the function would \
+                     never see the token; use another header"
+                ));
+            }
+            if is_read_only_in_request(name) {
+                return Err(format!(
+                    "`{name}` is a header CloudFront does not let functions change (read-only): the token could \
+                     not be removed from it; use another header"
                 ));
             }
             Ok(Source::Header(name.into()))
@@ -466,6 +510,63 @@ mod tests {
         assert!(parse_pattern("a").is_err());
         assert!(parse_pattern("/a*/b").is_err());
         assert!(parse_pattern("/a b").is_err());
+    }
+
+    #[test]
+    fn aud_is_audiences_or_any() {
+        let aud = |v: &str| policy(&format!(r#"{{"claims": {{"aud": {v}}}}}"#)).map(|p| p.claims.aud);
+        assert_eq!(policy("{}").unwrap().claims.aud, Audience::Forbidden);
+        assert_eq!(aud("null"), Ok(Audience::Forbidden));
+        assert_eq!(aud(r#""api""#), Ok(Audience::OneOf(vec!["api".into()])));
+        assert_eq!(aud(r#"["a", "b"]"#), Ok(Audience::OneOf(vec!["a".into(), "b".into()])));
+        assert_eq!(aud(r#"{"any": true}"#), Ok(Audience::Any));
+        let e = aud(r#"{"any": false}"#).unwrap_err();
+        assert!(e.starts_with("p.json: claims.aud.any: false is not allowed; leave `aud` out"), "{e}");
+        let e = aud(r#"{"any": "yes"}"#).unwrap_err();
+        assert!(e.starts_with("p.json: claims.aud.any: expected true, found \"yes\";"), "{e}");
+        let e = aud(r#"{"any": true, "only": "api"}"#).unwrap_err();
+        assert_eq!(e, "p.json: claims.aud.only: unknown field `only` (allowed here: any)");
+        let e = aud("{}").unwrap_err();
+        assert!(e.starts_with("p.json: claims.aud: an object here must be {\"any\": true};"), "{e}");
+        let e = aud("[]").unwrap_err();
+        assert!(e.starts_with("p.json: claims.aud: the list is empty; leave `aud` out"), "{e}");
+        assert_eq!(aud(r#"["a", ""]"#).unwrap_err(), "p.json: claims.aud[1]: the value is empty");
+        let e = aud("5").unwrap_err();
+        assert_eq!(e, "p.json: claims.aud: expected a string, a list of strings, or {\"any\": true}");
+        let e = aud("[1]").unwrap_err();
+        assert_eq!(e, "p.json: claims.aud: expected a string, a list of strings, or {\"any\": true}");
+    }
+
+    #[test]
+    fn headers_cloudfront_keeps_or_freezes_are_not_sources() {
+        for name in ["host", "via", "content-length", "transfer-encoding", "cdn-loop"] {
+            let e = parse_source(&format!("header:{name}")).unwrap_err();
+            assert_eq!(
+                e,
+                format!(
+                    "`{name}` is a header CloudFront does not let functions change (read-only): the token could \
+                     not be removed from it; use another header"
+                )
+            );
+        }
+        for name in ["proxy-authorization", "x-amz-cf-id", "x-amz-cf-anything", "x-edge-location", "connection"] {
+            let e = parse_source(&format!("header:{name}")).unwrap_err();
+            assert_eq!(
+                e,
+                format!(
+                    "`{name}` is a header CloudFront never shows to functions (disallowed): the function would \
+                     never see the token; use another header"
+                )
+            );
+        }
+        for name in ["authorization", "x-token", "hosts", "x-amz-c", "x-amzn-cf", "x-edge"] {
+            assert_eq!(parse_source(&format!("header:{name}")), Ok(Source::Header(name.into())), "{name}");
+        }
+        // The same names are fine as query parameters and cookies.
+        assert!(parse_source("query:host").is_ok());
+        assert!(parse_source("cookie:via").is_ok());
+        let e = policy(r#"{"token": {"from": ["query:jwt", "header:host"]}}"#).unwrap_err();
+        assert!(e.starts_with("p.json: token.from[1]: `host` is a header CloudFront does not let"), "{e}");
     }
 
     #[test]

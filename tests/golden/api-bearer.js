@@ -1,6 +1,6 @@
 // cloudfront-js-2.0
 import crypto from "crypto";
-var KEY = "cfjwt-demo-key-PUBLIC-never-use-in-production-0123456789", BEARER = /^bearer +[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/i, STANDARD_HEADER = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9", DENIED = {
+var KEY = "cfjwt-demo-key-PUBLIC-never-use-in-production-0123456789", BEARER = /^bearer +[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/i, STANDARD_HEADER = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9", finite = Number.isFinite, DENIED = {
     statusCode: 401,
     statusDescription: "Unauthorized",
     headers: {
@@ -44,9 +44,9 @@ function handler(event) {
             if (token[0] != STANDARD_HEADER && ((header = decode(token[0])).alg !== "HS256" || "crit" in header)) break checks;
             now = Date.now() / 1000;
             payload = decode(token[1]);
-            if (typeof payload.exp != "number" || now >= payload.exp + 10) break checks;
-            if ("nbf" in payload && (typeof payload.nbf != "number" || now < payload.nbf - 10)) break checks;
-            if (typeof payload.iat != "number" || now - payload.iat > 3610 || payload.iat > now + 10) break checks;
+            if (!finite(payload.exp) || now >= payload.exp + 10) break checks;
+            if ("nbf" in payload && (!finite(payload.nbf) || now < payload.nbf - 10)) break checks;
+            if (!finite(payload.iat) || now - payload.iat > 3610 || payload.iat > now + 10) break checks;
             if (payload.iss !== "https://auth.example.com") break checks;
             if (!some(payload.aud, function(a) {
                 return a === "api";

@@ -3,7 +3,7 @@ import crypto from "crypto";
 var KEY = "cfjwt-demo-key-PUBLIC-never-use-in-production-0123456789", TOKEN = /^[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/, BEARER = /^bearer +[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/i, UNSAFE = /(^|\/)\.\.?(\/|(?![\s\S]))|\\|%(2e|2f|5c)/i, STANDARD_HEADER = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9", ISSUERS = [
     "https://lms.example.com",
     "https://auth.example.com"
-], DENIED = {
+], finite = Number.isFinite, DENIED = {
     statusCode: 401,
     statusDescription: "Unauthorized",
     headers: {
@@ -55,9 +55,9 @@ function handler(event) {
             if (token[0] != STANDARD_HEADER && ((header = decode(token[0])).alg !== "HS256" || "crit" in header)) break checks;
             now = Date.now() / 1000;
             payload = decode(token[1]);
-            if (typeof payload.exp != "number" || now >= payload.exp + 30) break checks;
-            if ("nbf" in payload && (typeof payload.nbf != "number" || now < payload.nbf - 30)) break checks;
-            if (typeof payload.iat != "number" || now - payload.iat > 3630 || payload.iat > now + 30) break checks;
+            if (!finite(payload.exp) || now >= payload.exp + 30) break checks;
+            if ("nbf" in payload && (!finite(payload.nbf) || now < payload.nbf - 30)) break checks;
+            if (!finite(payload.iat) || now - payload.iat > 3630 || payload.iat > now + 30) break checks;
             if (ISSUERS.indexOf(payload.iss) < 0) break checks;
             if (!some(payload.aud, function(a) {
                 return a === "videos";

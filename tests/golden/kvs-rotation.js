@@ -4,7 +4,7 @@ import cf from "cloudfront";
 var store = cf.kvs(), TOKEN = /^[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/, BEARER = /^bearer +[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/i, KEY_ID = /^[\w.-]{1,64}(?![\s\S])/, STANDARD_HEADER = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9", STANDARD = {
     alg: "HS256",
     typ: "JWT"
-}, DENIED = {
+}, finite = Number.isFinite, DENIED = {
     statusCode: 401,
     statusDescription: "Unauthorized",
     headers: {
@@ -39,13 +39,15 @@ async function handler(event) {
             header = token[0] == STANDARD_HEADER ? STANDARD : decode(token[0]);
             if (header.kid !== void 0 && (typeof header.kid != "string" || header.kid.search(KEY_ID))) break checks;
             var secret = await store.get(header.kid === void 0 ? "jwt.secret" : "jwt.secret:" + header.kid);
+            if (secret.length < 32 && Buffer.byteLength(secret) < 32) break checks;
             if (!signed(secret, token)) break checks;
             if (header.alg !== "HS256" || "crit" in header) break checks;
             now = Date.now() / 1000;
             payload = decode(token[1]);
-            if (typeof payload.exp != "number" || now >= payload.exp + 30) break checks;
-            if ("nbf" in payload && (typeof payload.nbf != "number" || now < payload.nbf - 30)) break checks;
-            if ("iat" in payload && typeof payload.iat != "number") break checks;
+            if (!finite(payload.exp) || now >= payload.exp + 30) break checks;
+            if ("nbf" in payload && (!finite(payload.nbf) || now < payload.nbf - 30)) break checks;
+            if ("iat" in payload && !finite(payload.iat)) break checks;
+            if ("aud" in payload) break checks;
             return request;
         }
     } catch (e) {}

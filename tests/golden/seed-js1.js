@@ -1,5 +1,5 @@
 // cloudfront-js-1.0
-var crypto = require("crypto"), KEY = "cfjwt-demo-key-PUBLIC-never-use-in-production-0123456789", TOKEN = /^[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/, STANDARD_HEADER = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9", DENIED = {
+var crypto = require("crypto"), KEY = "cfjwt-demo-key-PUBLIC-never-use-in-production-0123456789", TOKEN = /^[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/, STANDARD_HEADER = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9", finite = Number.isFinite, DENIED = {
     statusCode: 401,
     statusDescription: "Unauthorized",
     headers: {
@@ -30,9 +30,10 @@ function handler(event) {
             if (token[0] != STANDARD_HEADER && ((header = decode(token[0])).alg !== "HS256" || "crit" in header)) break checks;
             now = Date.now() / 1000;
             payload = decode(token[1]);
-            if (typeof payload.exp != "number" || now >= payload.exp) break checks;
-            if ("nbf" in payload && (typeof payload.nbf != "number" || now < payload.nbf)) break checks;
-            if ("iat" in payload && typeof payload.iat != "number") break checks;
+            if (!finite(payload.exp) || now >= payload.exp) break checks;
+            if ("nbf" in payload && (!finite(payload.nbf) || now < payload.nbf)) break checks;
+            if ("iat" in payload && !finite(payload.iat)) break checks;
+            if ("aud" in payload) break checks;
             return request;
         }
     } catch (e) {}

@@ -265,6 +265,80 @@ fn audience_string_or_list_on_both_sides() {
     }
 }
 
+/// `{"any": true}` accepts a token whatever its `aud` holds, or without one; every other check
+/// stays.
+#[test]
+fn audience_any_accepts_every_aud() {
+    let tok = |aud: Value| case(q("jwt", &token(json!({"exp": NOW + 60, "aud": aud}))));
+    expect(
+        r#"{"claims": {"aud": {"any": true}}}"#,
+        &demo(),
+        &Runtime::ALL,
+        vec![
+            ("a string", tok(json!("videos")), true),
+            ("a list", tok(json!(["a", "b"])), true),
+            ("a list with a non-string", tok(json!(["a", 1])), true),
+            ("an empty list", tok(json!([])), true),
+            ("null", tok(Value::Null), true),
+            ("a number", tok(json!(5)), true),
+            ("an object", tok(json!({"a": 1})), true),
+            ("missing", case(q("jwt", &good())), true),
+            ("expired", case(q("jwt", &token(json!({"exp": NOW, "aud": "videos"})))), false),
+        ],
+    );
+    // Without a required claim the payload's object check stays: an array is not claims.
+    let array = token_raw(r#"{"alg":"HS256"}"#, r#"[{"aud":"x"}]"#, DEMO_KEY);
+    let object = token_raw(r#"{"alg":"HS256"}"#, r#"{"aud":"x"}"#, DEMO_KEY);
+    expect(
+        r#"{"claims": {"exp": "optional", "aud": {"any": true}}}"#,
+        &demo(),
+        &Runtime::ALL,
+        vec![("an array payload", case(q("jwt", &array)), false), ("an object", case(q("jwt", &object)), true)],
+    );
+    expect(
+        r#"{"claims": {"exp": "optional"}}"#,
+        &demo(),
+        &Runtime::ALL,
+        vec![
+            ("an array payload, no aud configured", case(q("jwt", &array)), false),
+            ("aud, none configured", case(q("jwt", &object)), false),
+            ("no claims at all", case(q("jwt", &token_raw(r#"{"alg":"HS256"}"#, "{}", DEMO_KEY))), true),
+        ],
+    );
+}
+
+/// Every rule that reads a time refuses one that is not finite (`1e400` is Infinity), with
+/// leeway, optional `exp`, required `nbf` and `max_age`.
+#[test]
+fn every_time_rule_refuses_infinity() {
+    let raw = |claims: &str| case(q("jwt", &token_raw(r#"{"alg":"HS256"}"#, claims, DEMO_KEY)));
+    let exp = NOW + 60;
+    expect(
+        r#"{"claims": {"exp": "optional", "nbf": "required", "leeway": 30}}"#,
+        &demo(),
+        &Runtime::ALL,
+        vec![
+            ("nbf now, no exp", raw(&format!(r#"{{"nbf":{NOW}}}"#)), true),
+            ("exp 1e400", raw(&format!(r#"{{"nbf":{NOW},"exp":1e400}}"#)), false),
+            ("exp -1e400", raw(&format!(r#"{{"nbf":{NOW},"exp":-1e400}}"#)), false),
+            ("nbf -1e400", raw(r#"{"nbf":-1e400}"#), false),
+            ("nbf 1e400", raw(r#"{"nbf":1e400}"#), false),
+            ("iat 1e400", raw(&format!(r#"{{"nbf":{NOW},"iat":1e400}}"#)), false),
+        ],
+    );
+    expect(
+        r#"{"claims": {"max_age": 600, "leeway": 5}}"#,
+        &demo(),
+        &Runtime::ALL,
+        vec![
+            ("iat now", raw(&format!(r#"{{"exp":{exp},"iat":{NOW}}}"#)), true),
+            ("iat 1e400", raw(&format!(r#"{{"exp":{exp},"iat":1e400}}"#)), false),
+            ("iat -1e400", raw(&format!(r#"{{"exp":{exp},"iat":-1e400}}"#)), false),
+            ("exp 1e400", raw(&format!(r#"{{"exp":1e400,"iat":{NOW}}}"#)), false),
+        ],
+    );
+}
+
 #[test]
 fn scope_opens_only_its_paths() {
     let policy = r#"{"claims": {"scope": "paths"}}"#;
@@ -437,6 +511,56 @@ fn key_value_store_with_rotation() {
     );
 }
 
+/// The function for a KeyValueStore policy, generated with or without `--allow-short-key`.
+fn store_function(allow_short: bool) -> String {
+    let policy = cfjwt::policy::parse(r#"{"key": {"kvs": "jwt.secret"}}"#, std::path::Path::new("p.json")).unwrap();
+    let keys = cfjwt::generate::Keys { embedded: vec![], allow_short };
+    cfjwt::generate::generate(&policy, keys, cfjwt::emit::Style::Minified).unwrap().code
+}
+
+/// A secret read from the store must have 32 UTF-8 bytes, as `gen` requires of an embedded key
+/// (RFC 7518 §3.2); with `--allow-short-key` only an empty one denies. Each token is signed with
+/// the value the store holds, so the length is all that can deny it.
+#[test]
+fn a_store_secret_too_short_to_be_a_secret_denies() {
+    let claims = json!({"exp": NOW + 60}).to_string();
+    let signed_with = |secret: &str| {
+        let t = token_raw(r#"{"alg":"HS256"}"#, &claims, secret.as_bytes());
+        case_with_store(q("jwt", &t), json!({ "jwt.secret": secret }))
+    };
+    // Lengths in UTF-8 bytes; the non-ASCII ones are half as long in characters.
+    let secrets: Vec<(&str, String)> = vec![
+        ("empty", String::new()),
+        ("10 bytes", "0123456789".into()),
+        ("31 bytes", "a".repeat(31)),
+        ("32 bytes", "a".repeat(32)),
+        ("31 bytes in 16 characters", format!("{}a", "é".repeat(15))),
+        ("32 bytes in 16 characters", "é".repeat(16)),
+        ("32 bytes in 8 characters", "😀".repeat(8)),
+        ("28 bytes in 7 characters", "😀".repeat(7)),
+    ];
+    for (allow_short, passes) in [
+        (false, [false, false, false, true, false, true, true, false]),
+        (true, [false, true, true, true, true, true, true, true]),
+    ] {
+        let code = store_function(allow_short);
+        let cases: Vec<Case> = secrets.iter().map(|(_, s)| signed_with(s)).collect();
+        for (((name, secret), outcome), pass) in secrets.iter().zip(run(&code, &cases)).zip(passes) {
+            assert_eq!(secret.len() >= 32 || (allow_short && !secret.is_empty()), pass, "{name}: the table");
+            assert!(!matches!(outcome, Outcome::Failed(_)), "{name}: threw {outcome:?}");
+            assert_eq!(outcome.allowed(), pass, "allow_short {allow_short}: {name}: {outcome:?}");
+        }
+    }
+    // The same rule for a secret picked by `kid`.
+    let code = store_function(false);
+    let kid = |secret: &str| {
+        let t = token_raw(r#"{"alg":"HS256","kid":"k1"}"#, &claims, secret.as_bytes());
+        case_with_store(q("jwt", &t), json!({ "jwt.secret": "a".repeat(32), "jwt.secret:k1": secret }))
+    };
+    let out = run(&code, &[kid(&"b".repeat(31)), kid(&"b".repeat(32))]);
+    assert!(!out[0].allowed() && out[1].allowed(), "{out:?}");
+}
+
 #[test]
 fn no_store_read_without_a_well_formed_token() {
     let code = generate(&with_runtime(r#"{"key": {"kvs": "jwt.secret"}}"#, Runtime::Js2), vec![]);
@@ -601,9 +725,11 @@ fn handoff_without_exp_sets_a_session_cookie() {
     let t = token(json!({"sub": "u"}));
     for runtime in Runtime::ALL {
         let code = generate(&with_runtime(policy, runtime), demo());
-        let out = run(&code, &[case(q("jwt", &t))]);
+        let endless = token_raw(r#"{"alg":"HS256"}"#, r#"{"exp":1e400}"#, DEMO_KEY);
+        let out = run(&code, &[case(q("jwt", &t)), case(q("jwt", &endless))]);
         let Outcome::Response(r) = &out[0] else { panic!("{runtime}: {:?}", out[0]) };
         assert_eq!(r["cookies"]["t"]["attributes"], "Secure; HttpOnly; SameSite=Lax; Path=/", "{runtime}");
         assert_eq!(r["headers"]["location"]["value"], URI, "{runtime}");
+        assert_eq!(out[1].status(), Some(401), "{runtime}: an exp of Infinity is no session: {:?}", out[1]);
     }
 }

@@ -181,6 +181,51 @@ fn iat_must_be_a_number_even_without_max_age() {
     ]);
 }
 
+/// `1e400` and `-1e400` parse as Infinity and -Infinity: such a time is not a number a token can
+/// be checked against (an `exp` of Infinity would never expire), so it denies, like any other
+/// value that is not a finite number. The claims are written as text (serde cannot write them).
+#[test]
+fn times_must_be_finite_numbers() {
+    let with = |claims: String| case(query_event(&token_raw(r#"{"alg":"HS256","typ":"JWT"}"#, &claims, DEMO_KEY)));
+    let exp = NOW + 60;
+    expect_seed(&[
+        ("exp 1e400", with(r#"{"exp":1e400}"#.into()), false),
+        ("exp 1E400", with(r#"{"exp":1E400}"#.into()), false),
+        ("exp 2e308", with(r#"{"exp":2e308}"#.into()), false),
+        ("exp -1e400", with(r#"{"exp":-1e400}"#.into()), false),
+        ("exp the largest finite number", with(r#"{"exp":1.7976931348623157e308}"#.into()), true),
+        ("exp 1e400 as a string", with(r#"{"exp":"1e400"}"#.into()), false),
+        ("exp Infinity as a string", with(r#"{"exp":"Infinity"}"#.into()), false),
+        ("nbf -1e400", with(format!(r#"{{"exp":{exp},"nbf":-1e400}}"#)), false),
+        ("nbf 1e400", with(format!(r#"{{"exp":{exp},"nbf":1e400}}"#)), false),
+        ("nbf the smallest finite number", with(format!(r#"{{"exp":{exp},"nbf":-1.7976931348623157e308}}"#)), true),
+        ("iat 1e400", with(format!(r#"{{"exp":{exp},"iat":1e400}}"#)), false),
+        ("iat -1e400", with(format!(r#"{{"exp":{exp},"iat":-1e400}}"#)), false),
+        ("iat finite", with(format!(r#"{{"exp":{exp},"iat":-5e-324}}"#)), true),
+        ("a later exp 1e400 wins", with(format!(r#"{{"exp":{exp},"exp":1e400}}"#)), false),
+        ("a later finite exp wins", with(format!(r#"{{"exp":1e400,"exp":{exp}}}"#)), true),
+    ]);
+}
+
+/// The seed names no audience: a token that carries `aud`, whatever its value, is denied (RFC
+/// 7519 §4.1.3); one without passes.
+#[test]
+fn aud_without_a_configured_audience_denies() {
+    let with = |claims: serde_json::Value| case(query_event(&token(claims)));
+    let exp = NOW + 60;
+    expect_seed(&[
+        ("no aud", with(json!({"exp": exp, "sub": "u"})), true),
+        ("aud a string", with(json!({"exp": exp, "aud": "api"})), false),
+        ("aud empty", with(json!({"exp": exp, "aud": ""})), false),
+        ("aud a list", with(json!({"exp": exp, "aud": ["api"]})), false),
+        ("aud an empty list", with(json!({"exp": exp, "aud": []})), false),
+        ("aud null", with(json!({"exp": exp, "aud": null})), false),
+        ("aud false", with(json!({"exp": exp, "aud": false})), false),
+        ("aud inside another claim", with(json!({"exp": exp, "ctx": {"aud": "api"}})), true),
+        ("Aud is another claim", with(json!({"exp": exp, "Aud": "api"})), true),
+    ]);
+}
+
 #[test]
 fn optional_exp_and_required_nbf() {
     let policy = r#"{"claims": {"exp": "optional", "nbf": "required"}}"#;

@@ -3,8 +3,8 @@
 //! decides exactly as the independent reference verifier in `hostile/reference.rs`.
 //!
 //! Each generated case is one policy (all fields, both runtimes, embedded keys with and without
-//! ids, or the KeyValueStore) and a batch of 250 requests for it: the function is generated once
-//! and runs the whole batch. `CFJWT_PROPTEST_CASES` sets the number of requests run in the
+//! ids, or the KeyValueStore, generated with or without `--allow-short-key`) and a batch of 250
+//! requests for it: the function is generated once and runs the whole batch. `CFJWT_PROPTEST_CASES` sets the number of requests run in the
 //! bundled engine (default 100,000; `make fuzz` runs 1,000,000); a second test runs a fifth as
 //! many (at least 2,000) under njs and in the bundled engine, which must agree. The seed is fixed
 //! (`CFJWT_PROPTEST_SEED` changes it), so a run is repeatable; failures are not persisted.
@@ -61,6 +61,17 @@ const SCOPE_CLAIMS: &[&str] = &["scope", "paths", "__proto__", "constructor", "s
 const STORE_NAMES: &[&str] = &["jwt.secret", "k", "a:b"];
 const STORE_KIDS: &[&str] = &["k1", "2025.01", "a_b-c", "bad kid", "../x"];
 
+/// Values the store's main entry may hold instead of a secret of ordinary length (store modes 4
+/// and up): empty, 10, 31 and 32 bytes, and 31 and 32 bytes in half as many characters.
+const SHORT_SECRETS: &[&str] = &[
+    "",
+    "0123456789",
+    "0123456789012345678901234567890",
+    "01234567890123456789012345678901",
+    "ééééééééééééééé1",
+    "éééééééééééééééé",
+];
+
 #[derive(Clone, Debug)]
 struct PolicySpec {
     runtime: Option<&'static str>,
@@ -77,6 +88,10 @@ struct PolicySpec {
     iss_as_string: bool,
     aud: Option<Vec<&'static str>>,
     aud_as_string: bool,
+    /// `"aud": {"any": true}` (when `aud` is not set).
+    aud_any: bool,
+    /// Generated with `--allow-short-key`.
+    allow_short: bool,
     scope: Option<&'static str>,
     public: Option<Vec<&'static str>>,
     preflight: Option<bool>,
@@ -124,6 +139,8 @@ impl PolicySpec {
         }
         if let Some(a) = &self.aud {
             claims.insert("aud".into(), list(a, self.aud_as_string));
+        } else if self.aud_any {
+            claims.insert("aud".into(), json!({"any": true}));
         }
         if let Some(s) = self.scope {
             claims.insert("scope".into(), json!(s));
@@ -151,10 +168,11 @@ impl PolicySpec {
         self.leeway.unwrap_or(0)
     }
 
-    /// The secrets a token can be signed with: (kid to put in the header, secret).
-    fn signers(&self) -> Vec<(Option<String>, Vec<u8>)> {
+    /// The secrets a token can be signed with: (kid to put in the header, secret), the store's
+    /// as it holds them in `store` mode (see `store_for`).
+    fn signers(&self, store: u8) -> Vec<(Option<String>, Vec<u8>)> {
         if self.uses_store() {
-            let mut s = vec![(None, store_secret(None))];
+            let mut s = vec![(None, main_store_secret(store))];
             s.extend(STORE_KIDS.iter().map(|k| (Some(k.to_string()), store_secret(Some(k)))));
             s
         } else {
@@ -165,6 +183,14 @@ impl PolicySpec {
 
 fn store_secret(kid: Option<&str>) -> Vec<u8> {
     format!("store-secret-{}-0123456789abcdef0123456789", kid.unwrap_or("main")).into_bytes()
+}
+
+/// The store's main entry in `store` mode: an ordinary secret, or one of `SHORT_SECRETS`.
+fn main_store_secret(store: u8) -> Vec<u8> {
+    match store.checked_sub(4) {
+        Some(i) => SHORT_SECRETS[i as usize % SHORT_SECRETS.len()].as_bytes().to_vec(),
+        None => store_secret(None),
+    }
 }
 
 fn opt<T: std::fmt::Debug + Clone + 'static>(s: impl Strategy<Value = T> + 'static) -> BoxedStrategy<Option<T>> {
@@ -238,6 +264,8 @@ fn policy() -> impl Strategy<Value = PolicySpec> {
         any::<bool>(),
         opt(subset(AUDIENCES, 2)),
         any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
         opt(select(SCOPE_CLAIMS.to_vec())),
         opt(subset(PUBLIC, 3)),
         opt(any::<bool>()),
@@ -246,7 +274,7 @@ fn policy() -> impl Strategy<Value = PolicySpec> {
     (a, b).prop_map(
         |(
             (runtime, keys, kvs, sources, strip, exp, nbf, leeway, max_age),
-            (iss, iss1, aud, aud1, scope, public, preflight, deny),
+            (iss, iss1, aud, aud1, aud_any, allow_short, scope, public, preflight, deny),
         )| {
             PolicySpec {
                 runtime,
@@ -262,6 +290,8 @@ fn policy() -> impl Strategy<Value = PolicySpec> {
                 iss,
                 aud_as_string: aud1 && aud.as_ref().is_some_and(|l| l.len() == 1),
                 aud,
+                aud_any,
+                allow_short,
                 scope,
                 public,
                 preflight,
@@ -412,7 +442,24 @@ enum Member {
     Raw(String),
 }
 
-const DELTAS: &[f64] = &[-1.0, -0.5, -1e-6, -1e-9, 0.0, 1e-9, 1e-6, 0.5, 1.0, 60.0, -3600.0, 1e12, -1e12];
+/// The infinite ones are written `1e400` and `-1e400` (see `number_text`).
+const DELTAS: &[f64] = &[
+    -1.0,
+    -0.5,
+    -1e-6,
+    -1e-9,
+    0.0,
+    1e-9,
+    1e-6,
+    0.5,
+    1.0,
+    60.0,
+    -3600.0,
+    1e12,
+    -1e12,
+    f64::INFINITY,
+    f64::NEG_INFINITY,
+];
 
 fn member() -> BoxedStrategy<Member> {
     prop_oneof![
@@ -473,6 +520,8 @@ enum AudSpec {
     Std(Member),
     List(u8, Vec<String>),
     ListWithNonString,
+    /// An audience no policy names, whatever the policy.
+    Foreign,
 }
 
 #[derive(Clone, Debug)]
@@ -552,6 +601,7 @@ fn payload_spec() -> BoxedStrategy<PayloadSpec> {
         4 => member().prop_map(AudSpec::Std),
         1 => (any::<u8>(), vec(select(vec!["other", "videos", "api", "x"]).prop_map(str::to_owned), 0..3)).prop_map(|(i, l)| AudSpec::List(i, l)),
         1 => Just(AudSpec::ListWithNonString),
+        1 => Just(AudSpec::Foreign),
     ];
     let scope = prop_oneof![
         1 => Just(ScopeSpec::Omit),
@@ -646,7 +696,7 @@ struct RequestSpec {
     bearer: (&'static str, &'static str),
     token: TokenSpec,
     /// Which KeyValueStore the request meets: 0 full, 1 without the main entry, 2 empty,
-    /// 3 without kid entries.
+    /// 3 without kid entries, 4 and up full with `SHORT_SECRETS[mode - 4]` as the main entry.
     store: u8,
 }
 
@@ -746,7 +796,7 @@ fn request() -> impl Strategy<Value = RequestSpec> {
                     ("Bearer ", "\n"), ("", ""), ("Bearer: ", ""), ("Bearer ", " x"), ("Bearer\u{a0}", ""), ("Bearerx ", "")]),
             ],
             token_spec(),
-            prop_oneof![6 => Just(0u8), 1 => 1u8..4],
+            prop_oneof![12 => Just(0u8), 2 => 1u8..4, 3 => 4u8..(4 + SHORT_SECRETS.len() as u8)],
         ),
     )
         .prop_map(|((now, method, uri, origin, acrm), (placements, decoy, bearer, token, store))| RequestSpec {
@@ -967,6 +1017,8 @@ fn build_payload(pl: &PayloadSpec, p: &PolicySpec, now: f64, uri: &str) -> Vec<u
     add("iss", member_text(iss, "iss", p, now, || issuers.first().map(|s| quoted(s))));
     let auds = p.aud.clone().unwrap_or_default();
     let aud_text = match aud {
+        // With `{"any": true}` a good token names some audience; with none configured, none.
+        AudSpec::Std(m) if p.aud_any => member_text(m, "aud", p, now, || Some(quoted("any-audience"))),
         AudSpec::Std(m) => member_text(m, "aud", p, now, || auds.first().map(|s| quoted(s))),
         AudSpec::List(i, others) => {
             let mut l: Vec<String> = others.iter().map(|s| quoted(s)).collect();
@@ -976,6 +1028,7 @@ fn build_payload(pl: &PayloadSpec, p: &PolicySpec, now: f64, uri: &str) -> Vec<u
             Some(format!("[{}]", l.join(",")))
         }
         AudSpec::ListWithNonString => Some(format!("[{},1]", quoted(auds.first().copied().unwrap_or("videos")))),
+        AudSpec::Foreign => Some(quoted("someone-else")),
     };
     add("aud", aud_text);
     add("sub", Some("\"user-1\"".into()));
@@ -1015,12 +1068,12 @@ fn build_payload(pl: &PayloadSpec, p: &PolicySpec, now: f64, uri: &str) -> Vec<u
     object_text(&m, wrap).into_bytes()
 }
 
-fn build_token(t: &TokenSpec, p: &PolicySpec, now: f64, uri: &str) -> String {
+fn build_token(t: &TokenSpec, p: &PolicySpec, now: f64, uri: &str, store: u8) -> String {
     let (key, header, payload, tamper) = match t {
         TokenSpec::Random(s) => return s.clone(),
         TokenSpec::Signed { key, header, payload, tamper } => (key, header, payload, tamper),
     };
-    let signers = p.signers();
+    let signers = p.signers(store);
     let (kid, secret) = match key {
         Some(i) => signers[*i as usize % signers.len()].clone(),
         None => (None, b"a-key-nobody-configured-a-key-nobody-configured".to_vec()),
@@ -1073,7 +1126,7 @@ fn store_for(p: &PolicySpec, mode: u8) -> Option<Value> {
     let name = p.kvs.filter(|_| p.uses_store())?;
     let mut m = Map::new();
     if mode != 1 && mode != 2 {
-        m.insert(name.into(), json!(String::from_utf8(store_secret(None)).unwrap()));
+        m.insert(name.into(), json!(String::from_utf8(main_store_secret(mode)).unwrap()));
     }
     if mode != 2 && mode != 3 {
         for k in STORE_KIDS {
@@ -1085,7 +1138,7 @@ fn store_for(p: &PolicySpec, mode: u8) -> Option<Value> {
 
 fn build_case(r: &RequestSpec, p: &PolicySpec) -> (Case, String) {
     let now = r.now as f64;
-    let token = build_token(&r.token, p, now, &r.uri);
+    let token = build_token(&r.token, p, now, &r.uri, r.store);
     let mut qs = json!({"lang": {"value": "en"}});
     let mut headers = json!({"host": {"value": "example.org"}, "accept": {"value": "*/*"}});
     let mut cookies = json!({"session": {"value": "s1"}});
@@ -1274,6 +1327,13 @@ impl Kind {
 fn features(policy: &Value, keys: &[cfjwt::key::Key], p: &PolicySpec, case: &Case) -> Vec<&'static str> {
     let r = &case.event["request"];
     let mut f = harness::features_of(policy, keys);
+    if policy.pointer("/claims/aud/any") == Some(&json!(true)) {
+        f.push("aud any");
+    }
+    let main_entry = p.kvs.and_then(|name| case.kvs.as_ref()?.get(name)?.as_str());
+    if p.uses_store() && main_entry.is_some_and(|secret| secret.len() < 32) {
+        f.push("short store secret");
+    }
     let first = p.sources().into_iter().find(|s| {
         let (kind, name) = s.split_once(':').unwrap();
         let container = match kind {
@@ -1299,6 +1359,13 @@ fn verbose() -> bool {
 /// Keys as the reference verifier takes them: (id, secret).
 type RefKeys = Vec<(Option<String>, Vec<u8>)>;
 
+/// The minified function for a policy (JSON text) and keys, with or without `--allow-short-key`.
+fn generate(policy: &str, embedded: Vec<cfjwt::key::Key>, allow_short: bool) -> String {
+    let policy = cfjwt::policy::parse(policy, std::path::Path::new("policy.json")).expect("policy is valid");
+    let keys = cfjwt::generate::Keys { embedded, allow_short };
+    cfjwt::generate::generate(&policy, keys, cfjwt::emit::Style::Minified).expect("generates").code
+}
+
 /// Generates the function for one scenario, runs its requests and compares every answer with
 /// the reference's verdict; disagreements are recorded, not raised, so that one run reports
 /// every kind of disagreement.
@@ -1320,7 +1387,7 @@ fn check(s: &Scenario, engines: Engines, tally: &Mutex<Tally>) {
             s.policy.keys.iter().map(|(id, k)| (id.map(str::to_owned), k.clone())).collect(),
         )
     };
-    let code = harness::generate(&policy_text, keys.clone());
+    let code = generate(&policy_text, keys.clone(), s.policy.allow_short);
     let mut built: Vec<(Case, String)> = s.requests.iter().map(|r| build_case(r, &s.policy)).collect();
     // The bundled engine compiles once per run of cases sharing a clock and a store.
     built.sort_by_key(|(c, _)| (c.now, c.kvs.as_ref().map(|v| v.as_object().unwrap().len())));
@@ -1332,6 +1399,7 @@ fn check(s: &Scenario, engines: Engines, tally: &Mutex<Tally>) {
                 &policy,
                 &ref_keys,
                 c.kvs.as_ref().and_then(Value::as_object),
+                s.policy.allow_short,
                 &c.event["request"],
                 c.now as f64,
             )
@@ -1371,7 +1439,8 @@ fn check(s: &Scenario, engines: Engines, tally: &Mutex<Tally>) {
             closed["public"] = json!([]);
             closed["preflight"] = json!(false);
             let store = case.kvs.as_ref().and_then(Value::as_object);
-            if matches!(reference::decide(&closed, &ref_keys, store, request, case.now as f64), Verdict::Allow(_)) {
+            let by_token = reference::decide(&closed, &ref_keys, store, s.policy.allow_short, request, case.now as f64);
+            if matches!(by_token, Verdict::Allow(_)) {
                 through_token.extend(features(&policy, &keys, &s.policy, case));
             }
         }
@@ -1493,6 +1562,8 @@ fn run_property(engines: Engines, requests: usize, seed: u64) {
             "aud",
             "leeway",
             "strip off",
+            "aud any",
+            "short store secret",
         ] {
             assert!(
                 tally.through_token.get(f).copied().unwrap_or(0) >= 10,
@@ -1526,7 +1597,7 @@ fn the_reference_verifier_follows_the_spec() {
     let now = NOW as f64;
     let tok = |claims: &str| harness::token_raw(r#"{"alg":"HS256","typ":"JWT"}"#, claims, &key);
     let req = |t: &str| json!({"method": "GET", "uri": "/courses/c1/x", "querystring": {"jwt": {"value": t}, "a": {"value": "1"}}, "headers": {}, "cookies": {}});
-    let decide = |policy: Value, t: &str| reference::decide(&policy, &keys, None, &req(t), now);
+    let decide = |policy: Value, t: &str| reference::decide(&policy, &keys, None, false, &req(t), now);
     let allow = |v: &Verdict| matches!(v, Verdict::Allow(_));
     let exp = |d: f64| format!("{{\"exp\":{}}}", now + d);
 
@@ -1545,7 +1616,20 @@ fn the_reference_verifier_follows_the_spec() {
     assert!(!allow(&decide(json!({"claims": {"leeway": 30}}), &tok(&exp(-30.0)))));
     // Types.
     assert!(!allow(&decide(json!({}), &tok(&format!("{{\"exp\":\"{}\"}}", now + 60.0)))));
-    assert!(allow(&decide(json!({}), &tok("{\"exp\":1e400}"))));
+    // Times are finite: `1e400` is Infinity.
+    assert!(!allow(&decide(json!({}), &tok("{\"exp\":1e400}"))));
+    assert!(!allow(&decide(json!({}), &tok(&format!("{{\"exp\":{},\"nbf\":-1e400}}", now + 60.0)))));
+    assert!(!allow(&decide(json!({}), &tok(&format!("{{\"exp\":{},\"iat\":1e400}}", now + 60.0)))));
+    assert!(allow(&decide(json!({}), &tok("{\"exp\":1.7976931348623157e308}"))));
+    // aud: refused when no audience is configured, whatever it holds; anything with `any`.
+    let with_aud = |aud: &str| tok(&format!("{{\"exp\":{},\"aud\":{aud}}}", now + 60.0));
+    for aud in ["\"api\"", "null", "[]", "\"\""] {
+        assert!(!allow(&decide(json!({}), &with_aud(aud))), "{aud}");
+        assert!(allow(&decide(json!({"claims": {"aud": {"any": true}}}), &with_aud(aud))), "{aud}");
+    }
+    assert!(allow(&decide(json!({"claims": {"aud": "api"}}), &with_aud("\"api\""))));
+    assert!(!allow(&decide(json!({"claims": {"aud": "api"}}), &with_aud("null"))));
+    assert!(allow(&decide(json!({}), &tok(&format!("{{\"exp\":{},\"x\":{{\"aud\":1}}}}", now + 60.0)))));
     assert!(!allow(&decide(json!({}), &tok(&format!("{{\"exp\":{},\"iat\":\"x\"}}", now + 60.0)))));
     assert!(!allow(&decide(json!({}), &tok(&format!("{{\"exp\":{},\"exp\":\"x\"}}", now + 60.0)))));
     assert!(allow(&decide(json!({}), &tok(&format!("{{\"exp\":\"x\",\"exp\":{}}}", now + 60.0)))));
@@ -1576,7 +1660,7 @@ fn the_reference_verifier_follows_the_spec() {
         let t = tok(&format!("{{\"exp\":{},\"scope\":{}}}", now + 60.0, quoted(pattern)));
         let r =
             json!({"method": "GET", "uri": uri, "querystring": {"jwt": {"value": t}}, "headers": {}, "cookies": {}});
-        allow(&reference::decide(&json!({"claims": {"scope": "scope"}}), &keys, None, &r, now))
+        allow(&reference::decide(&json!({"claims": {"scope": "scope"}}), &keys, None, false, &r, now))
     };
     assert!(scoped("/courses/c1/*", "/courses/c1/x"));
     assert!(!scoped("/courses/c1/*", "/courses/c1"));
@@ -1587,28 +1671,33 @@ fn the_reference_verifier_follows_the_spec() {
     // Kid selection.
     let two = vec![(Some("a".to_owned()), b"key-a-key-a-key-a-key-a-key-a-key-a".to_vec()), (None, key.clone())];
     let r = |h: &str, k: &[u8]| req(&harness::token_raw(h, &exp(60.0), k));
-    assert!(allow(&reference::decide(&json!({}), &two, None, &r(r#"{"alg":"HS256"}"#, &key), now)));
-    assert!(!allow(&reference::decide(&json!({}), &two, None, &r(r#"{"alg":"HS256","kid":"a"}"#, &key), now)));
-    assert!(!allow(&reference::decide(&json!({}), &two, None, &r(r#"{"alg":"HS256","kid":null}"#, &key), now)));
-    assert!(allow(&reference::decide(
-        &json!({}),
-        &[(None, key.clone())],
-        None,
-        &r(r#"{"alg":"HS256","kid":5}"#, &key),
-        now
-    )));
-    // The store.
-    let store: Map<String, Value> = serde_json::from_value(json!({"s": "main-secret", "s:k1": "kid-secret"})).unwrap();
+    let embedded = |keys: &[(Option<String>, Vec<u8>)], h: &str, k: &[u8]| {
+        allow(&reference::decide(&json!({}), keys, None, false, &r(h, k), now))
+    };
+    assert!(embedded(&two, r#"{"alg":"HS256"}"#, &key));
+    assert!(!embedded(&two, r#"{"alg":"HS256","kid":"a"}"#, &key));
+    assert!(!embedded(&two, r#"{"alg":"HS256","kid":null}"#, &key));
+    assert!(embedded(&[(None, key.clone())], r#"{"alg":"HS256","kid":5}"#, &key));
+    // The store, and its secrets' length in UTF-8 bytes: 32 at least, or 1 with --allow-short-key.
+    let (main, kid) = ("main-secret-main-secret-main-secret", "kid-secret-kid-secret-kid-secret!");
+    let store: Map<String, Value> = serde_json::from_value(json!({"s": main, "s:k1": kid})).unwrap();
     let kp = json!({"key": {"kvs": "s"}});
-    assert!(allow(&reference::decide(&kp, &[], Some(&store), &r(r#"{"alg":"HS256"}"#, b"main-secret"), now)));
-    assert!(allow(&reference::decide(&kp, &[], Some(&store), &r(r#"{"alg":"HS256","kid":"k1"}"#, b"kid-secret"), now)));
-    assert!(!allow(&reference::decide(
-        &kp,
-        &[],
-        Some(&store),
-        &r(r#"{"alg":"HS256","kid":"k2"}"#, b"main-secret"),
-        now
-    )));
+    let stored = |store: &Map<String, Value>, short: bool, h: &str, k: &[u8]| {
+        allow(&reference::decide(&kp, &[], Some(store), short, &r(h, k), now))
+    };
+    assert!(stored(&store, false, r#"{"alg":"HS256"}"#, main.as_bytes()));
+    assert!(stored(&store, false, r#"{"alg":"HS256","kid":"k1"}"#, kid.as_bytes()));
+    assert!(!stored(&store, false, r#"{"alg":"HS256","kid":"k2"}"#, main.as_bytes()));
+    for (secret, strict, short) in [
+        ("", false, false),
+        ("short", false, true),
+        ("ééééééééééééééé1", false, true),
+        ("éééééééééééééééé", true, true),
+    ] {
+        let store: Map<String, Value> = serde_json::from_value(json!({ "s": secret })).unwrap();
+        assert_eq!(stored(&store, false, r#"{"alg":"HS256"}"#, secret.as_bytes()), strict, "{secret:?}");
+        assert_eq!(stored(&store, true, r#"{"alg":"HS256"}"#, secret.as_bytes()), short, "{secret:?}");
+    }
     // JSON.parse as njs: lenient numbers, depth.
     assert_eq!(reference::json_parse("01"), Some(reference::Js::Num(1.0)));
     assert_eq!(reference::json_parse(".5"), Some(reference::Js::Num(0.5)));

@@ -45,7 +45,7 @@ pub fn features_of(policy: &Value, keys: &[Key]) -> Vec<&'static str> {
         ("leeway", claims["leeway"].as_f64().is_some_and(|l| l > 0.0)),
         ("max_age", claims.get("max_age").is_some()),
         ("iss", claims.get("iss").is_some()),
-        ("aud", claims.get("aud").is_some()),
+        ("aud", claims.get("aud").is_some_and(|a| a.is_string() || a.is_array())),
         ("scope", claims.get("scope").is_some()),
         ("public", policy["public"].as_array().is_some_and(|p| !p.is_empty())),
         ("preflight", policy["preflight"] == true),

@@ -16,6 +16,9 @@
 //! - UTF-8: runtime 1.0 denies a header or payload that is not UTF-8; 2.0 replaces each maximal
 //!   invalid subsequence with U+FFFD (what `Buffer#toString` and Rust's lossy decoding both do).
 //! - "present" means the request's `querystring`/`headers`/`cookies` object has the name.
+//! - "carries `aud`" (rule 8, no audience configured) means the payload object has a member
+//!   named `aud`, whatever its value (`null` included).
+//! - A KeyValueStore secret's length is counted in the UTF-8 bytes of the stored text.
 
 use serde_json::{Map, Value};
 
@@ -85,10 +88,30 @@ struct Policy {
     leeway: f64,
     max_age: Option<f64>,
     iss: Option<Vec<String>>,
-    aud: Option<Vec<String>>,
+    aud: Aud,
     scope: Option<String>,
     public: Vec<String>,
     preflight: bool,
+}
+
+/// `claims.aud` as the spec reads it.
+#[derive(Debug)]
+enum Aud {
+    /// Not configured: a token that carries `aud` is denied.
+    Refused,
+    /// `{"any": true}`: not checked.
+    Any,
+    /// `aud` must contain one of these.
+    OneOf(Vec<String>),
+}
+
+fn audience(v: Option<&Value>) -> Aud {
+    match v {
+        None | Some(Value::Null) => Aud::Refused,
+        Some(Value::Object(o)) if o.get("any") == Some(&Value::Bool(true)) => Aud::Any,
+        Some(Value::Object(o)) => panic!("a policy `gen` refuses: aud {o:?}"),
+        other => Aud::OneOf(one_or_many(other).expect("aud is a string or a list")),
+    }
 }
 
 fn one_or_many(v: Option<&Value>) -> Option<Vec<String>> {
@@ -126,7 +149,7 @@ fn read_policy(p: &Value) -> Policy {
         leeway: claims.get("leeway").and_then(Value::as_f64).unwrap_or(0.0),
         max_age: claims.get("max_age").and_then(Value::as_f64),
         iss: one_or_many(claims.get("iss")),
-        aud: one_or_many(claims.get("aud")),
+        aud: audience(claims.get("aud")),
         scope: claims.get("scope").and_then(Value::as_str).map(str::to_owned),
         public: p
             .get("public")
@@ -142,13 +165,15 @@ fn read_policy(p: &Value) -> Policy {
 
 /// Decides `request` (the `request` member of a viewer-request event) under `policy` (the policy
 /// file's JSON) with the embedded `keys` (id, secret) or, when the policy names a KeyValueStore,
-/// the `store`'s contents, at `now` (seconds, as `Date.now() / 1000`). Time checks are written as
-/// the spec words them ("go on only while now < exp + leeway"), negated.
+/// the `store`'s contents, at `now` (seconds, as `Date.now() / 1000`); `allow_short_key` is
+/// `gen --allow-short-key`, which lowers the length a store secret must have. Time checks are
+/// written as the spec words them ("go on only while now < exp + leeway"), negated.
 #[allow(clippy::neg_cmp_op_on_partial_ord)]
 pub fn decide(
     policy: &Value,
     keys: &[(Option<String>, Vec<u8>)],
     store: Option<&Map<String, Value>>,
+    allow_short_key: bool,
     request: &Value,
     now: f64,
 ) -> Verdict {
@@ -183,8 +208,11 @@ pub fn decide(
                 Some(Js::Str(k)) if valid_store_kid(k) => format!("{store_name}:{k}"),
                 Some(_) => return Verdict::Deny,
             };
+            // A value shorter than 32 bytes (RFC 7518 §3.2) is no secret; with --allow-short-key
+            // only an empty one is refused.
+            let min_bytes = if allow_short_key { 1 } else { 32 };
             match store.and_then(|s| s.get(&entry)) {
-                Some(Value::String(secret)) => vec![secret.as_bytes().to_vec()],
+                Some(Value::String(secret)) if secret.len() >= min_bytes => vec![secret.as_bytes().to_vec()],
                 _ => return Verdict::Deny,
             }
         }
@@ -211,11 +239,12 @@ pub fn decide(
     // 6. The payload is a JSON object.
     let Some(Js::Obj(claims)) = decode_json(pl, p.runtime) else { return Verdict::Deny };
 
-    // 7. Times: JSON numbers, compared as f64 the way the spec writes them.
+    // 7. Times: finite JSON numbers (`1e400` is Infinity, refused), compared as f64 the way the
+    // spec writes them.
     let time = |name: &str| -> Result<Option<f64>, ()> {
         match get(&claims, name) {
             None => Ok(None),
-            Some(Js::Num(n)) => Ok(Some(*n)),
+            Some(Js::Num(n)) if n.is_finite() => Ok(Some(*n)),
             Some(_) => Err(()),
         }
     };
@@ -245,7 +274,12 @@ pub fn decide(
             _ => return Verdict::Deny,
         }
     }
-    if let Some(allowed) = &p.aud {
+    if let Aud::Refused = p.aud {
+        if get(&claims, "aud").is_some() {
+            return Verdict::Deny;
+        }
+    }
+    if let Aud::OneOf(allowed) = &p.aud {
         let ok = match get(&claims, "aud") {
             Some(Js::Str(aud)) => allowed.iter().any(|a| a == aud),
             Some(Js::Arr(list)) => {
