@@ -3,7 +3,7 @@
 //!
 //! The same types give the policy's JSON Schema (`cfjwt schema`, `src/policy/schema.rs`): the doc
 //! comments are its descriptions, and the `schemars` attributes say what `validate` accepts
-//! beyond the JSON types. `tests/toolchain.rs` checks that the schema and `gen` agree.
+//! beyond the JSON types. `tests/it/toolchain.rs` checks that the schema and `gen` agree.
 
 use schemars::JsonSchema;
 use serde::Deserialize;

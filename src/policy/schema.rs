@@ -5,7 +5,7 @@
 //! The derive gives the shape (objects, `additionalProperties: false`, optional fields, the doc
 //! comments as descriptions); the functions below add what `policy::validate` checks beyond JSON
 //! types (names, patterns, ranges), each written as a schema the same way `validate` reads it.
-//! `tests/toolchain.rs` checks that the schema and `gen` accept the same policies.
+//! `tests/it/toolchain.rs` checks that the schema and `gen` accept the same policies.
 //!
 //! Every field may be `null`, as serde reads `null` in an optional field as "absent".
 //!
