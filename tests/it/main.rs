@@ -11,6 +11,7 @@ mod engine;
 mod features;
 mod generated;
 mod golden;
+mod hardening;
 mod hostile;
 mod size;
 mod toolchain;
