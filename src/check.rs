@@ -73,8 +73,193 @@ pub fn check_bytes(bytes: &[u8], opts: &Options) -> Vec<Problem> {
     problems
 }
 
-/// Parses `text` and lists what `runtime` would refuse.
+/// Parses `text` and lists what `runtime` would refuse. Code nested deeper than [`MAX_NESTING`]
+/// or longer than [`MAX_PARSE_BYTES`] is not parsed: one problem says why.
 pub fn check_source(text: &str, runtime: Runtime) -> Vec<Problem> {
+    if let Some(refused) = refuse_to_parse(text) {
+        return vec![refused];
+    }
+    on_a_stack_for(text, || check_parsed(text, runtime)).unwrap_or_else(|| {
+        vec![Problem { line: 1, column: 1, message: "cannot check the file: no memory for the parser's stack".into() }]
+    })
+}
+
+/// The bracket nesting (`(`, `[`, `{`, a template's `${`) that `check` and `deploy` parse at most.
+/// swc's parser, and the walks over its tree, recurse once per level (and more), so much deeper
+/// code would exhaust the stack; a function that CloudFront runs comes nowhere near it.
+pub const MAX_NESTING: usize = 1000;
+
+/// The longest file that is parsed, 25 times CloudFront's limit; the parser's stack grows with
+/// the file's length (see [`on_a_stack_for`]), so this bounds it too.
+pub const MAX_PARSE_BYTES: usize = 256 * 1024;
+
+/// Stack reserved for a parse: a base, plus this much per byte of source. Nested parentheses, the
+/// deepest recursion per byte measured (parser, walks and drop together), take about 1.7 KB per
+/// byte in a release build; [`MAX_NESTING`] keeps bracket nesting far below that anyway, and
+/// whatever nests without brackets (`!!!x`, `a=>a=>1`, `x.a.b.c`) costs less per byte.
+const STACK_PER_BYTE: usize = 4096;
+const STACK_BASE: usize = 16 << 20;
+
+/// Why `text` is not parsed, as the problem to report: too long, or nested too deeply
+/// (at the bracket that opens one level too many).
+fn refuse_to_parse(text: &str) -> Option<Problem> {
+    if text.len() > MAX_PARSE_BYTES {
+        let message = format!("the file is over {MAX_PARSE_BYTES} bytes: too long to check beyond its size");
+        return Some(Problem { line: 1, column: 1, message });
+    }
+    let at = too_deep(text, MAX_NESTING)?;
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    let message = format!(
+        "nested too deeply: this bracket opens level {}, and cfjwt checks code nested up to {MAX_NESTING} levels",
+        MAX_NESTING + 1
+    );
+    Some(Problem { line, column, message })
+}
+
+/// The byte offset of the first bracket that opens more than `limit` levels, brackets in strings,
+/// comments, template text and regular expressions aside. A cheap scan, not a parse: whether a
+/// `/` starts a regular expression is guessed from what precedes it, and a string or regular
+/// expression never runs past its line, so a wrong guess costs at most one line's count. Parsing
+/// happens on a stack sized for the whole file ([`on_a_stack_for`]), so a scan that undercounts
+/// gives a less helpful answer, not a crash.
+fn too_deep(text: &str, limit: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    let end_of_line = |mut i: usize| {
+        while i < b.len() && b[i] != b'\n' && b[i] != b'\r' {
+            i += 1;
+        }
+        i
+    };
+    // What each open bracket is: `(`, `[`, `{`, or `` ` `` for a template's `${`.
+    let mut open: Vec<u8> = Vec::new();
+    let mut in_template = false;
+    // Whether a `/` here would start a regular expression rather than divide.
+    let mut regex_may_start = true;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if in_template {
+            match c {
+                b'\\' => i += 2,
+                b'`' => {
+                    in_template = false;
+                    regex_may_start = false;
+                    i += 1;
+                }
+                b'$' if b.get(i + 1) == Some(&b'{') => {
+                    open.push(b'`');
+                    if open.len() > limit {
+                        return Some(i);
+                    }
+                    in_template = false;
+                    regex_may_start = true;
+                    i += 2;
+                }
+                _ => i += 1,
+            }
+            continue;
+        }
+        match c {
+            b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => i += 1,
+            b'/' if b.get(i + 1) == Some(&b'/') => i = end_of_line(i),
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i = text[i + 2..].find("*/").map_or(b.len(), |at| i + 2 + at + 2);
+            }
+            b'/' if regex_may_start => {
+                let mut in_class = false;
+                i += 1;
+                while i < b.len() && b[i] != b'\n' && b[i] != b'\r' {
+                    match b[i] {
+                        b'\\' => i += 1,
+                        b'[' => in_class = true,
+                        b']' => in_class = false,
+                        b'/' if !in_class => break,
+                        _ => {}
+                    }
+                    i += 1;
+                }
+                i += 1;
+                regex_may_start = false;
+            }
+            b'\'' | b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != c && b[i] != b'\n' && b[i] != b'\r' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+                regex_may_start = false;
+            }
+            b'`' => {
+                in_template = true;
+                i += 1;
+            }
+            b'(' | b'[' | b'{' => {
+                open.push(c);
+                if open.len() > limit {
+                    return Some(i);
+                }
+                regex_may_start = true;
+                i += 1;
+            }
+            b')' | b']' => {
+                open.pop();
+                regex_may_start = false;
+                i += 1;
+            }
+            b'}' => {
+                // The end of a template's `${…}` goes back to its text; a block's may be followed
+                // by a regular expression.
+                in_template = open.pop() == Some(b'`');
+                regex_may_start = true;
+                i += 1;
+            }
+            c if c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80 => {
+                let start = i;
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'$' || b[i] >= 0x80) {
+                    i += 1;
+                }
+                regex_may_start = matches!(
+                    &b[start..i],
+                    b"return"
+                        | b"typeof"
+                        | b"instanceof"
+                        | b"in"
+                        | b"of"
+                        | b"new"
+                        | b"delete"
+                        | b"void"
+                        | b"throw"
+                        | b"case"
+                        | b"do"
+                        | b"else"
+                        | b"yield"
+                        | b"await"
+                );
+            }
+            // Operators and other punctuation.
+            _ => {
+                regex_may_start = true;
+                i += 1;
+            }
+        }
+    }
+    None
+}
+
+/// Runs `f`, which parses `text` (and walks and drops its tree), on a thread whose stack grows
+/// with the text's length; `None` when no such thread can be had.
+fn on_a_stack_for<T: Send>(text: &str, f: impl FnOnce() -> T + Send) -> Option<T> {
+    let size = STACK_BASE + text.len().min(MAX_PARSE_BYTES) * STACK_PER_BYTE;
+    std::thread::scope(|scope| {
+        let handle = std::thread::Builder::new().name("cfjwt-parse".into()).stack_size(size).spawn_scoped(scope, f);
+        handle.ok().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+    })
+}
+
+/// [`check_source`] for text that passed [`refuse_to_parse`], on a stack sized for it.
+fn check_parsed(text: &str, runtime: Runtime) -> Vec<Problem> {
     let cm: Lrc<SourceMap> = Default::default();
     let fm = cm.new_source_file(Lrc::new(FileName::Anon), text.to_string());
     let at = |pos: BytePos, message: String| {
@@ -124,12 +309,19 @@ pub struct Facts {
     pub strings: std::collections::BTreeSet<String>,
 }
 
-/// The [`Facts`] of a function's code, or `None` when it does not parse.
+/// The [`Facts`] of a function's code, or `None` when it does not parse (or is not parsed: too
+/// long or nested too deeply, as [`check_source`] says).
 pub fn facts(text: &str) -> Option<Facts> {
-    let module = parse(text).ok()?;
-    let mut collect = CollectFacts(Facts::default());
-    module.visit_with(&mut collect);
-    Some(collect.0)
+    if refuse_to_parse(text).is_some() {
+        return None;
+    }
+    on_a_stack_for(text, || {
+        let module = parse(text).ok()?;
+        let mut collect = CollectFacts(Facts::default());
+        module.visit_with(&mut collect);
+        Some(collect.0)
+    })
+    .flatten()
 }
 
 struct CollectFacts(Facts);
@@ -672,6 +864,46 @@ mod tests {
         let m = messages("function handler(e) {\n  return e.request\n", Runtime::Js2);
         assert!(!m.is_empty());
         assert!(m[0].contains("syntax error"), "{m:?}");
+    }
+
+    #[test]
+    fn nesting_is_counted_in_code_only() {
+        let deep = |open: &str, close: &str, n: usize| format!("var v = {}1{};", open.repeat(n), close.repeat(n));
+        assert_eq!(too_deep(&deep("(", ")", 3), 3), None);
+        assert_eq!(too_deep(&deep("(", ")", 4), 3), Some(11));
+        assert_eq!(too_deep(&deep("[", "]", 4), 3), Some(11));
+        assert_eq!(too_deep(&deep("{a:", "}", 4), 3), Some(17));
+        assert_eq!(too_deep(&deep("`${", "}`", 4), 3), Some(18));
+        // Brackets in strings, comments, template text and regular expressions are not code.
+        for quiet in [
+            "var s = '((((', t = \"[[[[\", u = `{{{{ ((((`;",
+            "// ((((\n/* [[[[\n{{{{ */",
+            "var r = /((((/, q = /[(((([]/g; x = a / (b) / c;",
+            "if (a) return /((((/.test(b);",
+        ] {
+            assert_eq!(too_deep(quiet, 3), None, "{quiet}");
+        }
+        // Nesting continues across a template's text and its substitutions.
+        assert_eq!(too_deep("((`${ `${ ( }` }`))", 3), Some(7));
+        assert_eq!(too_deep("((`${ `${ ( }` }`))", 4), Some(10));
+        assert_eq!(too_deep("((`((((${ 1 }`))", 3), None);
+    }
+
+    #[test]
+    fn deep_code_is_one_problem_not_a_crash() {
+        let n = MAX_NESTING + 1;
+        let code = format!("function handler(e) {{\n  return {}e{};\n}}\n", "(".repeat(n), ")".repeat(n));
+        let m = messages(&code, Runtime::Js2);
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(m[0].starts_with(&format!("2:{}: nested too deeply", 10 + MAX_NESTING - 1)), "{m:?}");
+        assert_eq!(facts(&code), None);
+        // Just under the limit, on the test's small stack: the parse runs on its own.
+        let n = MAX_NESTING - 1;
+        let code = format!("function handler(e) {{ return {}e{}; }}", "(".repeat(n), ")".repeat(n));
+        assert_eq!(messages(&code, Runtime::Js2), Vec::<String>::new());
+        assert!(facts(&code).is_some());
+        let long = format!("function handler(e) {{ return e; }}\n{}", " ".repeat(MAX_PARSE_BYTES));
+        assert!(messages(&long, Runtime::Js2)[0].contains("too long to check"));
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! the file itself (`fileb://`), CloudFormation gets a YAML literal block (or a double-quoted
 //! string when the code has characters a block cannot hold), Terraform a heredoc with `${` and
 //! `%{` escaped (or a quoted string). With a KeyValueStore, the snippet also says how to put the
-//! secret into it, reading the secret from a file: cfjwt never sees the secret.
+//! secret into it, reading the secret from a file: cfjwt never sees the secret. A function that
+//! embeds its key instead gets a warning in the snippet's comments: where the secret ends up with
+//! that tool, and that the KeyValueStore setup keeps it out of the code.
 //!
 //! [`prepare`] holds the rules a deployment must meet (a function name CloudFront takes, a store
 //! only with runtime 2.0, a key it can hold, nothing that breaks a snippet's lines) and the
@@ -82,13 +84,23 @@ pub struct Prepared {
     pub format: Format,
     /// In the order found; none for a clean function.
     pub warnings: Vec<Warning>,
+    /// Whether the code holds its secret (see [`embeds_key`]): the snippet then says where it ends up.
+    pub embeds_key: bool,
 }
 
 impl Prepared {
     /// The snippet to print.
     pub fn snippet(&self) -> String {
-        snippet(&self.deployment, self.format)
+        render(&self.deployment, self.format, self.embeds_key)
     }
+}
+
+/// Whether a function's code embeds its secret, from its [`Facts`]: a generated function that
+/// reads the KeyValueStore loads the `cloudfront` module, and one that embeds its key does not.
+/// Code that is not parsed (`None`) is taken to embed one: the snippet then says too much rather
+/// than too little.
+pub fn embeds_key(facts: Option<&Facts>) -> bool {
+    !facts.is_some_and(|f| f.modules.contains("cloudfront"))
 }
 
 /// Something that does not stop the deployment but probably is a mistake. `file` is the function
@@ -142,6 +154,10 @@ pub enum DeployError {
     FileNameNotUtf8 { file: String },
     #[error("{what}: control characters cannot be written into a deploy snippet")]
     Unprintable { what: &'static str },
+    #[error(
+        "{what}: a line or paragraph separator (U+2028, U+2029) cannot be written into a deploy snippet's command"
+    )]
+    LineSeparator { what: &'static str },
     #[error("--name: `{0}` is not a CloudFront function name (1 to 64 of A-Z a-z 0-9 - _)")]
     Name(String),
     #[error("{file}: not UTF-8, which CloudFront requires of function code")]
@@ -188,8 +204,8 @@ pub fn prepare(request: Request) -> Result<Prepared, DeployError> {
             if !crate::policy::rules::is_store_key(&kvs_key) {
                 return Err(DeployError::StoreKeyLength);
             }
-            check_printable("--kvs-key", &kvs_key)?;
-            check_printable("--secret-file", &secret_file)?;
+            check_one_line("--kvs-key", &kvs_key)?;
+            check_one_line("--secret-file", &secret_file)?;
             if facts.as_ref().is_some_and(|f| !reads_key(f, &kvs_key)) {
                 warnings.push(Warning::KeyNotMentioned { file: file.clone(), key: kvs_key.clone() });
             }
@@ -204,8 +220,9 @@ pub fn prepare(request: Request) -> Result<Prepared, DeployError> {
     if !problems.is_empty() {
         warnings.push(Warning::Check { file: file.clone(), problems });
     }
+    let embeds_key = embeds_key(facts.as_ref());
     let deployment = Deployment { file, code, name, runtime, comment, store };
-    Ok(Prepared { deployment, format, warnings })
+    Ok(Prepared { deployment, format, warnings, embeds_key })
 }
 
 /// Whether the code can read the store key `key`: a generated function reads `NAME`, or
@@ -248,13 +265,68 @@ pub fn check_printable(what: &'static str, text: &str) -> Result<(), DeployError
     }
 }
 
-/// The snippet for `format`.
-pub fn snippet(d: &Deployment, format: Format) -> String {
-    match format {
-        Format::AwsCli => aws_cli(d),
-        Format::Cloudformation => cloudformation(d),
-        Format::Terraform => terraform(d),
+/// Checks text that goes into the commands a snippet prints (the store key, the secret file): no
+/// control characters, and no Unicode line or paragraph separator, which YAML 1.1 reads as a line
+/// break: in a CloudFormation template the command is a comment line, which it would end.
+pub fn check_one_line(what: &'static str, text: &str) -> Result<(), DeployError> {
+    check_printable(what, text)?;
+    if text.contains(['\u{2028}', '\u{2029}']) {
+        return Err(DeployError::LineSeparator { what });
     }
+    Ok(())
+}
+
+/// The snippet for `format`; whether the code embeds its secret is read from the code.
+pub fn snippet(d: &Deployment, format: Format) -> String {
+    render(d, format, embeds_key(check::facts(&d.code).as_ref()))
+}
+
+fn render(d: &Deployment, format: Format, embeds_key: bool) -> String {
+    match format {
+        Format::AwsCli => aws_cli(d, embeds_key),
+        Format::Cloudformation => cloudformation(d, embeds_key),
+        Format::Terraform => terraform(d, embeds_key),
+    }
+}
+
+/// Where a secret embedded in the code ends up once the snippet has run, and what to do instead:
+/// comment lines, without their `#`.
+fn embedded_secret_lines(format: Format) -> Vec<&'static str> {
+    let mut lines = vec![
+        "WARNING: this function embeds its secret (it reads no KeyValueStore). Once deployed, the code,",
+        "secret included, is readable by anyone allowed cloudfront:GetFunction on the account.",
+    ];
+    match format {
+        Format::AwsCli => {
+            lines.push("The function file holds the secret too: delete it once deployed.");
+        }
+        Format::Cloudformation => lines.extend([
+            "CloudFormation keeps it as well: in this template and every earlier version of it, in the",
+            "stack's template (GetTemplate), its change sets, and the S3 bucket a template is uploaded to.",
+        ]),
+        Format::Terraform => lines.extend([
+            "Terraform keeps it as well: in its state (terraform.tfstate, locally or in the state",
+            "backend) and in saved plan files.",
+        ]),
+    }
+    lines.extend([
+        "Generate the function where it is deployed, from your CI's secret store, and never commit it.",
+        "Better: the KeyValueStore setup (`\"key\": {\"kvs\": NAME}` in the policy, `cfjwt init --setup",
+        "kvs-rotation`) keeps the secret out of the code, and rotates it without a redeploy.",
+    ]);
+    lines
+}
+
+/// The embedded-secret warning as comment lines, after a `#` line that separates it.
+fn embedded_secret_comment(format: Format, embeds_key: bool) -> String {
+    if !embeds_key {
+        return String::new();
+    }
+    let mut out = String::from("#\n");
+    for line in embedded_secret_lines(format) {
+        writeln!(out, "# {line}").unwrap();
+    }
+    out
 }
 
 fn heading(d: &Deployment, prefix: &str) -> String {
@@ -294,9 +366,10 @@ fn put_key_explanation(s: &Store) -> [String; 3] {
     ]
 }
 
-fn aws_cli(d: &Deployment) -> String {
+fn aws_cli(d: &Deployment, embeds_key: bool) -> String {
     let mut out = heading(d, "#");
     out.push_str("# The AWS CLI reads the code from the file itself (fileb://), byte for byte.\n");
+    out.push_str(&embedded_secret_comment(Format::AwsCli, embeds_key));
     let name = shell_quote(&d.name);
     let code = shell_quote(&format!("fileb://{}", d.file));
     let etag = format!("\"$(aws cloudfront describe-function --name {name} --query ETag --output text)\"");
@@ -334,9 +407,12 @@ fn aws_cli(d: &Deployment) -> String {
     out
 }
 
-fn cloudformation(d: &Deployment) -> String {
-    let mut out = heading(d, "#");
+fn cloudformation(d: &Deployment, embeds_key: bool) -> String {
+    // The file's name, in a comment line, with every character that YAML reads as a line break
+    // (or refuses in a comment) escaped.
+    let mut out = yaml_comment(&heading(d, "#"));
     out.push_str("# FunctionCode carries the file byte for byte: print this again whenever the file changes.\n");
+    out.push_str(&embedded_secret_comment(Format::Cloudformation, embeds_key));
     if let Some(s) = &d.store {
         out.push_str("#\n");
         for line in put_key_explanation(s) {
@@ -371,12 +447,13 @@ fn cloudformation(d: &Deployment) -> String {
     out
 }
 
-fn terraform(d: &Deployment) -> String {
+fn terraform(d: &Deployment, embeds_key: bool) -> String {
     let mut out = heading(d, "#");
     out.push_str("# `code` carries the file byte for byte (`${` and `%{` written `$${` and `%%{`, which Terraform\n");
     out.push_str(
         "# reads as the literal text; longer runs as `${\"$$\"}{`): print this again whenever the file changes.\n",
     );
+    out.push_str(&embedded_secret_comment(Format::Terraform, embeds_key));
     if let Some(s) = &d.store {
         out.push_str("#\n");
         for line in put_key_explanation(s) {
@@ -459,6 +536,23 @@ pub fn yaml_quote(text: &str) -> String {
         }
     }
     out.push('"');
+    out
+}
+
+/// Text for YAML comment lines: line breaks (`\n`) kept, every other character that a literal
+/// block could not hold as it is written `\uXXXX` (or `\UXXXXXXXX`), as in [`yaml_quote`]. Among
+/// them are NEL, U+2028 and U+2029, which YAML 1.1 reads as line breaks: raw, they would end the
+/// comment and make the rest of the line part of the document.
+fn yaml_comment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push(c),
+            c if yaml_block_safe(c) => out.push(c),
+            c if (c as u32) <= 0xFFFF => write!(out, "\\u{:04X}", c as u32).unwrap(),
+            c => write!(out, "\\U{:08X}", c as u32).unwrap(),
+        }
+    }
     out
 }
 
@@ -668,6 +762,32 @@ mod tests {
         assert_eq!(shell_quote("a b"), "'a b'");
         assert_eq!(shell_quote("it's"), r"'it'\''s'");
         assert_eq!(shell_quote(""), "''");
+    }
+
+    #[test]
+    fn an_embedded_secret_is_named_in_every_format() {
+        let embedded = prepare(request("// cloudfront-js-2.0\nfunction handler(e) { return e.request; }\n")).unwrap();
+        assert!(embedded.embeds_key);
+        let store = prepare(Request { kvs_arn: Some(ARN.into()), ..request(STORE_CODE) }).unwrap();
+        assert!(!store.embeds_key);
+        for format in [Format::AwsCli, Format::Cloudformation, Format::Terraform] {
+            let says = render(&embedded.deployment, format, true);
+            assert!(says.contains("# WARNING: this function embeds its secret"), "{says}");
+            assert!(says.contains("cloudfront:GetFunction") && says.contains("KeyValueStore setup"), "{says}");
+            assert!(!render(&store.deployment, format, false).contains("WARNING"));
+        }
+        assert!(render(&embedded.deployment, Format::Cloudformation, true).contains("change sets"));
+        assert!(render(&embedded.deployment, Format::Terraform, true).contains("terraform.tfstate"));
+        // Code that is not parsed is taken to embed a key.
+        assert!(embeds_key(None));
+    }
+
+    #[test]
+    fn yaml_comments_hold_no_line_break_but_their_own() {
+        assert_eq!(yaml_comment("# a\u{2028}b\u{2029}c\u{85}d\u{feff}é\n"), "# a\\u2028b\\u2029c\\u0085d\\uFEFFé\n");
+        assert_eq!(check_one_line("--kvs-key", "a\u{2028}b"), Err(DeployError::LineSeparator { what: "--kvs-key" }));
+        assert_eq!(check_one_line("--kvs-key", "a\u{85}b"), Err(DeployError::Unprintable { what: "--kvs-key" }));
+        assert_eq!(check_one_line("--kvs-key", "jwt.secret:é"), Ok(()));
     }
 
     #[test]

@@ -17,9 +17,23 @@ pub struct Setup {
     /// (field, what it does here), in the file's order.
     pub fields: &'static [(&'static str, &'static str)],
     /// What to run next, after the schema command every setup shares; `POLICY` stands for the
-    /// file written.
+    /// file written. Lines starting with `#` say why.
     pub next: &'static [&'static str],
 }
+
+/// What to run next for a setup whose function embeds its key: the repository keeps the policy,
+/// a test key and the function built with it (reviewed, and checked by CI with `gen --check`);
+/// the function with the real key is generated where it is deployed, from the CI's secret store,
+/// and never committed. The KeyValueStore setup keeps the secret out of the code altogether.
+const EMBEDDED_NEXT: &[&str] = &[
+    "head -c 32 /dev/urandom | base64 > test.key        # a test key, committed: the real key never is",
+    "cfjwt gen --config POLICY --key-file test.key --key-encoding base64 --test-key -o viewer-request.js",
+    "# commit POLICY, test.key and viewer-request.js; CI runs gen --check on them (examples/ci/github-actions.yml)",
+    "# the deploy job builds with the real key from the CI's secret store, then deploys (examples/ci/deploy.yml):",
+    "cfjwt gen --config POLICY --key-env CFJWT_KEY --key-encoding base64 -o \"$RUNNER_TEMP/viewer-request.js\"",
+    "cfjwt deploy \"$RUNNER_TEMP/viewer-request.js\" --name jwt-check --format aws-cli",
+    "# recommended for production instead: --setup kvs-rotation, with no secret in the code and rotation without a redeploy",
+];
 
 /// Every setup `init` knows.
 pub const SETUPS: &[Setup] = &[
@@ -38,11 +52,7 @@ pub const SETUPS: &[Setup] = &[
             ("claims.leeway", "30 seconds of clock skew on exp"),
             ("public", "/favicon.ico needs no token"),
         ],
-        next: &[
-            "head -c 32 /dev/urandom | base64 > jwt.key    # the secret: keep it out of the repository",
-            "cfjwt gen --config POLICY --key-file jwt.key --key-encoding base64 -o viewer-request.js",
-            "cfjwt deploy viewer-request.js --name jwt-check --format aws-cli",
-        ],
+        next: EMBEDDED_NEXT,
     },
     Setup {
         name: "api-bearer",
@@ -56,11 +66,7 @@ pub const SETUPS: &[Setup] = &[
             ("claims.aud", "for the audience `api` (put yours here)"),
             ("preflight", "CORS preflights (OPTIONS) go through without a token"),
         ],
-        next: &[
-            "head -c 32 /dev/urandom | base64 > jwt.key    # the secret: keep it out of the repository",
-            "cfjwt gen --config POLICY --key-file jwt.key --key-encoding base64 -o viewer-request.js",
-            "cfjwt deploy viewer-request.js --name jwt-check --format aws-cli",
-        ],
+        next: EMBEDDED_NEXT,
     },
     Setup {
         name: "kvs-rotation",
@@ -75,9 +81,10 @@ pub const SETUPS: &[Setup] = &[
             ("claims.leeway", "30 seconds of clock skew on exp"),
         ],
         next: &[
-            "head -c 32 /dev/urandom | base64 > jwt.key    # the secret (its text) goes into the store",
-            "cfjwt gen --config POLICY -o viewer-request.js # no key: the code holds none",
-            "cfjwt deploy viewer-request.js --name jwt-check --format aws-cli --kvs-arn ARN --secret-file jwt.key",
+            "cfjwt gen --config POLICY -o viewer-request.js    # no key: the code holds none; commit it",
+            "mkdir -p -m 700 ~/.cfjwt-secrets                  # the secret lives outside the repository",
+            "head -c 32 /dev/urandom | base64 > ~/.cfjwt-secrets/jwt.key   # its text goes into the store",
+            "cfjwt deploy viewer-request.js --name jwt-check --format aws-cli --kvs-arn ARN --secret-file ~/.cfjwt-secrets/jwt.key",
         ],
     },
 ];
@@ -155,7 +162,8 @@ impl Setup {
             out.push_str(&format!("  {}\n", line.replace("POLICY", &policy)));
         }
         out.push_str(&format!(
-            "The walkthrough, from nothing to a working distribution: examples/walkthroughs/{}/README.md in cfjwt's repository.\n",
+            "The walkthrough, from nothing to a working distribution: examples/walkthroughs/{}/README.md in cfjwt's repository;\n\
+             how to keep the secret out of the repository: cfjwt's README, \"Keeping the secret out of the repository\".\n",
             self.name
         ));
         out
@@ -170,6 +178,19 @@ mod tests {
     fn every_starter_policy_is_valid() {
         for s in SETUPS {
             crate::policy::parse(s.policy, Path::new(s.name)).unwrap_or_else(|e| panic!("{}: {e}", s.name));
+        }
+    }
+
+    #[test]
+    fn embedded_setups_commit_only_a_test_build() {
+        for s in SETUPS.iter().filter(|s| !s.policy.contains("\"kvs\"")) {
+            let text = s.explanation("policy.json");
+            assert!(
+                text.contains("--key-file test.key --key-encoding base64 --test-key -o viewer-request.js"),
+                "{text}"
+            );
+            assert!(text.contains("--key-env CFJWT_KEY") && text.contains("examples/ci/deploy.yml"), "{text}");
+            assert!(!text.contains("jwt.key") && text.contains("--setup kvs-rotation"), "{text}");
         }
     }
 

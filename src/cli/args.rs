@@ -166,8 +166,9 @@ pub struct TestArgs {
     /// flag repeated); one result each.
     #[arg(long, value_name = "EVENT.json", required = true, num_args = 1..)]
     event: Vec<PathBuf>,
-    /// The time the function sees, in Unix seconds (default: the clock).
-    #[arg(long, value_name = "UNIX_SECONDS")]
+    /// The time the function sees: Unix seconds (fractions allowed) or an RFC 3339 time such as
+    /// 2026-12-01T12:00:00Z (default: the clock).
+    #[arg(long, value_name = "TIME", value_parser = token::parse_time, allow_hyphen_values = true)]
     now: Option<f64>,
     /// KeyValueStore contents: a JSON object of key to value.
     #[arg(long, value_name = "KVS.json")]
@@ -239,14 +240,15 @@ pub struct TokenArgs {
     /// Claims as a JSON object, e.g. '{"sub":"u1","scope":["/courses/c1/*"]}'.
     #[arg(long)]
     claims: Option<String>,
-    /// Set `exp` to now + SECONDS.
+    /// Set `exp` to now + SECONDS (refused when that is beyond 2^53 - 1, which JSON cannot hold exactly).
     #[arg(long, value_name = "SECONDS", allow_hyphen_values = true)]
     ttl: Option<i64>,
     /// Set `iat` to now.
     #[arg(long)]
     iat: bool,
-    /// The time to use, in Unix seconds (default: the clock).
-    #[arg(long, value_name = "UNIX_SECONDS")]
+    /// The time to use: whole Unix seconds or an RFC 3339 time such as 2026-12-01T12:00:00Z
+    /// (default: the clock).
+    #[arg(long, value_name = "TIME", value_parser = token::parse_whole_time, allow_hyphen_values = true)]
     now: Option<i64>,
     /// The header's `kid` (default: the key's id, if it was given as KID=...).
     #[arg(long)]

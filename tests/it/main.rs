@@ -12,6 +12,7 @@ mod expect;
 mod features;
 mod generated;
 mod golden;
+mod hardening;
 mod hostile;
 mod outputs;
 mod size;

@@ -1064,12 +1064,20 @@ mod walkthroughs {
         assert!(readme.starts_with("<!--"), "{setup}: the README says why it exists first");
         for step in [
             format!("cfjwt init --setup {setup}"),
-            "cfjwt deploy viewer-request.js".to_string(),
+            "cfjwt deploy ".to_string(),
             "cfjwt test ".to_string(),
             "curl ".to_string(),
             "../README.md#the-shared-part-a-private-bucket-behind-cloudfront".to_string(),
         ] {
             assert!(readme.contains(&step), "{setup}: the walkthrough lacks `{step}`");
+        }
+        // The real secret is never committed: the function written into the folder is built with
+        // a test key, or with none.
+        let kept: Vec<&str> =
+            readme.lines().filter(|l| l.contains("cfjwt gen ") && l.contains("-o viewer-request.js")).collect();
+        assert!(!kept.is_empty(), "{setup}: no committed build");
+        for line in kept {
+            assert!(line.contains("--test-key") || !line.contains("--key-"), "{setup}: `{line}` commits a real key");
         }
         let claims = claimed_verdicts(&readme);
         let mut on_disk: Vec<String> = std::fs::read_dir(dir.join("events"))
@@ -1158,119 +1166,309 @@ mod walkthroughs {
 mod ci_example {
     use super::*;
 
-    fn workflow() -> (String, serde_norway::Value) {
-        let text = read(&repo("examples/ci/github-actions.yml"));
-        let parsed = serde_norway::from_str(&text).unwrap();
+    fn workflow(file: &str) -> (String, serde_norway::Value) {
+        let text = read(&repo(&format!("examples/ci/{file}")));
+        let parsed = serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
         (text, parsed)
     }
 
-    #[test]
-    fn runs_on_every_pull_request_with_the_three_checks() {
-        let (text, wf) = workflow();
-        assert!(text.starts_with("# "));
-        assert!(wf["on"].get("pull_request").is_some(), "runs on pull requests");
-        let steps = wf["jobs"]["cfjwt"]["steps"].as_sequence().unwrap();
-        let run = |id: &str| {
-            steps
-                .iter()
-                .find(|s| s["id"].as_str() == Some(id))
-                .and_then(|s| s["run"].as_str())
-                .unwrap_or_else(|| panic!("no step {id}"))
-                .to_string()
-        };
-        assert!(run("gen-check").starts_with("cfjwt gen ") && run("gen-check").contains(" --check"));
-        assert!(run("check").starts_with("cfjwt check "));
-        assert!(run("test").contains("cfjwt test "));
-    }
-
-    /// Runs the workflow's steps (all but checkout and install) in bash on a repository laid out
-    /// as the workflow expects: once as it is, once with a function edited by hand, once with an
-    /// event whose verdict changed.
-    #[test]
-    fn its_steps_pass_on_a_good_repository_and_fail_on_bad_ones() {
-        let (_, wf) = workflow();
-        let job = &wf["jobs"]["cfjwt"];
-        let steps: Vec<(String, String)> = job["steps"]
+    /// The `run` steps of a job but the install, as (id, script).
+    fn run_steps(job: &serde_norway::Value) -> Vec<(String, String)> {
+        job["steps"]
             .as_sequence()
             .unwrap()
             .iter()
             .filter(|s| s["run"].is_string() && s["id"].as_str() != Some("install"))
-            .map(|s| (s["id"].as_str().unwrap().to_string(), s["run"].as_str().unwrap().to_string()))
-            .collect();
-        assert_eq!(steps.iter().map(|s| s.0.as_str()).collect::<Vec<_>>(), ["gen-check", "check", "test"]);
+            .map(|s| {
+                (s["id"].as_str().expect("every step has an id").to_string(), s["run"].as_str().unwrap().to_string())
+            })
+            .collect()
+    }
 
-        let repo_dir = tempfile::tempdir().unwrap();
-        let root = repo_dir.path();
-        let cdn = root.join("cdn");
+    /// A repository laid out as the workflows expect: the policy of `setup`, the events of its
+    /// walkthrough, and for an embedded key the test key (the public demo key) and the committed
+    /// function built with it; for a KeyValueStore policy the test store and the keyless build.
+    fn repository(setup: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let cdn = dir.path().join("cdn");
         std::fs::create_dir_all(cdn.join("events")).unwrap();
-        std::fs::copy(repo("templates/init/video-cookie.json"), cdn.join("policy.json")).unwrap();
-        std::fs::copy(repo(DEMO_KEY), cdn.join("test.key")).unwrap();
-        let events = repo("examples/walkthroughs/video-cookie/events");
-        for e in std::fs::read_dir(&events).unwrap() {
+        std::fs::copy(repo(&format!("templates/init/{setup}.json")), cdn.join("policy.json")).unwrap();
+        let walkthrough = repo(&format!("examples/walkthroughs/{setup}"));
+        for e in std::fs::read_dir(walkthrough.join("events")).unwrap() {
             let e = e.unwrap();
             std::fs::copy(e.path(), cdn.join("events").join(e.file_name())).unwrap();
         }
-        let real_key = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldC0xMjM0NQ==";
-        std::fs::write(root.join("real.key"), real_key).unwrap();
-        cfjwt()
-            .current_dir(root)
-            .args([
-                "gen",
-                "--config",
-                "cdn/policy.json",
-                "--key-file",
-                "real.key",
-                "--key-encoding",
-                "base64",
-                "-o",
-                "cdn/viewer-request.js",
-            ])
-            .assert()
-            .success();
-        let runner_temp = tempfile::tempdir().unwrap();
-        let path = format!("{}:{}", bin().parent().unwrap().display(), std::env::var("PATH").unwrap());
-        let run_steps = || -> Vec<(String, bool, String)> {
-            steps
-                .iter()
-                .map(|(id, script)| {
-                    let mut cmd = StdCommand::new("bash");
-                    cmd.args(["-e", "-c", script])
-                        .current_dir(root)
-                        .env("PATH", &path)
-                        .env("RUNNER_TEMP", runner_temp.path());
-                    cmd.env("CFJWT_KEY", real_key);
-                    for (k, v) in job["env"].as_mapping().unwrap() {
-                        let (k, v) = (k.as_str().unwrap(), v.as_str().unwrap());
-                        if !v.contains("${{") {
-                            cmd.env(k, v);
-                        }
-                    }
-                    let out = cmd.output().unwrap();
-                    let said =
-                        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-                    (id.clone(), out.status.success(), said)
-                })
-                .collect()
-        };
-        for (id, ok, said) in run_steps() {
-            assert!(ok, "{id} fails on a good repository: {said}");
-            if id == "test" {
-                assert!(said.contains("7 passed, 0 failed"), "{said}");
-            }
+        let mut gen = cfjwt();
+        gen.current_dir(dir.path()).args(["gen", "--config", "cdn/policy.json", "-o", "cdn/viewer-request.js"]);
+        if setup == "kvs-rotation" {
+            std::fs::copy(walkthrough.join("store.json"), cdn.join("test-store.json")).unwrap();
+        } else {
+            std::fs::copy(repo(DEMO_KEY), cdn.join("test.key")).unwrap();
+            gen.args(["--key-file", "cdn/test.key"]);
         }
+        gen.assert().success();
+        dir
+    }
+
+    /// Runs the steps in order as GitHub Actions would (bash -e, the job's env without the
+    /// `${{ }}` values, `$GITHUB_ENV` carried to the later steps), each whatever the earlier ones
+    /// did, in `root` with `extra` in the environment and `bin` first on the PATH. Each step's
+    /// id, whether it passed, and what it printed.
+    fn run_job(
+        job: &serde_norway::Value,
+        root: &Path,
+        extra: &[(&str, &str)],
+        bin: Option<&Path>,
+    ) -> Vec<(String, bool, String)> {
+        let runner_temp = tempfile::tempdir().unwrap();
+        let github_env = runner_temp.path().join("github-env");
+        std::fs::write(&github_env, "").unwrap();
+        let mut path = format!("{}:{}", super::bin().parent().unwrap().display(), std::env::var("PATH").unwrap());
+        if let Some(b) = bin {
+            path = format!("{}:{path}", b.display());
+        }
+        let mut results = Vec::new();
+        for (id, script) in run_steps(job) {
+            let mut cmd = StdCommand::new("bash");
+            cmd.args(["--noprofile", "--norc", "-eo", "pipefail", "-c", &script])
+                .current_dir(root)
+                .env("PATH", &path)
+                .env("RUNNER_TEMP", runner_temp.path())
+                .env("GITHUB_ENV", &github_env)
+                .env_remove("CFJWT_KEY");
+            for (k, v) in job["env"].as_mapping().unwrap() {
+                let (k, v) = (k.as_str().unwrap(), v.as_str().unwrap());
+                if !v.contains("${{") {
+                    cmd.env(k, v);
+                }
+            }
+            for line in read(&github_env).lines() {
+                let (k, v) = line.split_once('=').unwrap_or_else(|| panic!("{id}: `{line}` in GITHUB_ENV"));
+                cmd.env(k, v);
+            }
+            cmd.envs(extra.iter().copied());
+            let out = cmd.output().unwrap();
+            let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+            results.push((id, out.status.success(), said));
+        }
+        results
+    }
+
+    fn assert_all_pass(results: &[(String, bool, String)], what: &str) {
+        for (id, ok, said) in results {
+            assert!(ok, "{what}: step {id} fails: {said}");
+        }
+    }
+
+    #[test]
+    fn checks_every_pull_request_without_a_secret() {
+        let (text, wf) = workflow("github-actions.yml");
+        assert!(text.starts_with("# "));
+        assert!(wf["on"].get("pull_request").is_some(), "runs on pull requests");
+        assert!(!text.contains("secrets.") && !text.contains("CFJWT_KEY"), "the check workflow needs no secret");
+        let job = &wf["jobs"]["cfjwt"];
+        assert!(job["steps"].as_sequence().unwrap().iter().all(|s| s.get("if").is_none()), "no step is skipped");
+        let steps = run_steps(job);
+        assert_eq!(steps.iter().map(|s| s.0.as_str()).collect::<Vec<_>>(), ["keys", "gen-check", "check", "test"]);
+        let run = |id: &str| steps.iter().find(|s| s.0 == id).unwrap().1.clone();
+        assert!(run("gen-check").contains("cfjwt gen ") && run("gen-check").contains(" --check"));
+        assert!(run("check").starts_with("cfjwt check "));
+        assert!(run("test").contains("cfjwt test "));
+    }
+
+    /// The check workflow on a repository whose function embeds a key: passes as it is, and fails
+    /// on a function edited by hand, an event whose verdict changed, a missing test key.
+    #[test]
+    fn the_checks_pass_on_a_good_embedded_key_repository_and_fail_on_bad_ones() {
+        let (_, wf) = workflow("github-actions.yml");
+        let job = &wf["jobs"]["cfjwt"];
+        let dir = repository("video-cookie");
+        let (root, cdn) = (dir.path(), dir.path().join("cdn"));
+        let results = run_job(job, root, &[], None);
+        assert_all_pass(&results, "a good repository");
+        assert!(results[0].2.contains("embeds its key"), "{}", results[0].2);
+        assert!(results[3].2.contains("7 passed, 0 failed"), "{}", results[3].2);
 
         let function = cdn.join("viewer-request.js");
         let good = read(&function);
         std::fs::write(&function, good.replace("statusCode:401", "statusCode:403")).unwrap();
-        let results = run_steps();
-        assert!(!results[0].1, "gen --check notices a hand edit");
+        let results = run_job(job, root, &[], None);
+        assert!(!results[1].1, "gen --check notices a hand edit");
         std::fs::write(&function, &good).unwrap();
 
         let renamed = cdn.join("events/allow-other-course.json");
         std::fs::rename(cdn.join("events/deny-other-course.json"), &renamed).unwrap();
-        let results = run_steps();
-        assert!(results[0].1 && results[1].1);
-        assert!(!results[2].1, "the test step notices a verdict that differs");
-        assert!(results[2].2.contains("expected allow, the function answered deny"), "{}", results[2].2);
+        let results = run_job(job, root, &[], None);
+        assert!(results[0].1 && results[1].1 && results[2].1);
+        assert!(!results[3].1, "the test step notices a verdict that differs");
+        assert!(results[3].2.contains("expected allow, the function answered deny"), "{}", results[3].2);
+        std::fs::rename(&renamed, cdn.join("events/deny-other-course.json")).unwrap();
+
+        std::fs::remove_file(cdn.join("test.key")).unwrap();
+        let results = run_job(job, root, &[], None);
+        assert!(!results[0].1 && results[0].2.contains("::error file=cdn/test.key::missing"), "{}", results[0].2);
+    }
+
+    /// The same workflow, unchanged, on a repository with a KeyValueStore policy: no key option
+    /// (the policy refuses them), the events run against the test store.
+    #[test]
+    fn the_checks_pass_on_a_key_value_store_repository() {
+        let (_, wf) = workflow("github-actions.yml");
+        let job = &wf["jobs"]["cfjwt"];
+        let dir = repository("kvs-rotation");
+        let results = run_job(job, dir.path(), &[], None);
+        assert_all_pass(&results, "a KeyValueStore repository");
+        assert!(results[0].2.contains("KeyValueStore key 'jwt.secret'"), "{}", results[0].2);
+        assert!(results[3].2.contains("4 passed, 0 failed"), "{}", results[3].2);
+
+        std::fs::write(dir.path().join("cdn/test-store.json"), r#"{"jwt.secret": "another test secret, 32 bytes+"}"#)
+            .unwrap();
+        let results = run_job(job, dir.path(), &[], None);
+        assert!(!results[3].1 && results[3].2.contains("expected allow, the function answered deny"));
+        std::fs::remove_file(dir.path().join("cdn/test-store.json")).unwrap();
+        let results = run_job(job, dir.path(), &[], None);
+        assert!(!results[0].1 && results[0].2.contains("::error file=cdn/test-store.json::missing"));
+    }
+
+    /// A stand-in `aws` in a new folder: records each call's arguments (NUL-separated, a line
+    /// per call) in `$AWS_LOG`, the code of `fileb://` in `$AWS_LOG.code`, and knows whether the
+    /// function exists (`describe-function` fails until `create-function` ran).
+    fn fake_aws(dir: &Path) -> PathBuf {
+        let bin = dir.join("bin");
+        std::fs::create_dir(&bin).unwrap();
+        let aws = bin.join("aws");
+        std::fs::write(
+            &aws,
+            "#!/bin/bash\n\
+             printf '%s\\0' \"$@\" >> \"$AWS_LOG\"; printf '\\n' >> \"$AWS_LOG\"\n\
+             for a in \"$@\"; do case \"$a\" in fileb://*) cp \"${a#fileb://}\" \"$AWS_LOG.code\";; esac; done\n\
+             case \"$2\" in\n\
+               describe-function) [ -f \"$AWS_LOG.exists\" ] || { echo 'NoSuchFunctionExists' >&2; exit 254; }; echo ETAG-1;;\n\
+               create-function) touch \"$AWS_LOG.exists\";;\n\
+             esac\n",
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&aws, std::fs::Permissions::from_mode(0o755)).unwrap();
+        bin
+    }
+
+    fn aws_calls(log: &Path) -> Vec<Vec<String>> {
+        if !log.exists() {
+            return Vec::new();
+        }
+        read(log).lines().map(|l| l.trim_end_matches('\0').split('\0').map(str::to_string).collect()).collect()
+    }
+
+    /// Every file under `dir` and its bytes.
+    fn files(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+        let mut all = std::collections::BTreeMap::new();
+        let mut todo = vec![dir.to_path_buf()];
+        while let Some(d) = todo.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    todo.push(p);
+                } else {
+                    all.insert(p.clone(), std::fs::read(&p).unwrap());
+                }
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn deploys_on_main_from_the_environments_secret() {
+        let (text, wf) = workflow("deploy.yml");
+        assert!(text.starts_with("# "));
+        assert!(wf["on"].get("pull_request").is_none(), "pull requests never reach the secret");
+        assert_eq!(wf["on"]["push"]["branches"][0].as_str(), Some("main"));
+        let job = &wf["jobs"]["deploy"];
+        assert_eq!(job["environment"].as_str(), Some("production"));
+        let steps = run_steps(job);
+        assert_eq!(steps.iter().map(|s| s.0.as_str()).collect::<Vec<_>>(), ["build", "deploy", "cleanup"]);
+        let build = job["steps"].as_sequence().unwrap().iter().find(|s| s["id"].as_str() == Some("build")).unwrap();
+        assert_eq!(build["env"]["CFJWT_KEY"].as_str(), Some("${{ secrets.CFJWT_KEY }}"));
+        assert!(steps[0].1.contains("--key-env CFJWT_KEY --key-encoding base64"));
+        assert!(steps[1].1.contains("--format aws-cli"));
+    }
+
+    /// The deploy workflow's steps with a stand-in `aws`: the first run creates the function, the
+    /// next updates it, both publish; the code deployed is the build with the real key, and the
+    /// repository is left as it was.
+    #[test]
+    fn the_deploy_builds_with_the_real_key_and_creates_then_updates() {
+        let (_, wf) = workflow("deploy.yml");
+        let job = &wf["jobs"]["deploy"];
+        let dir = repository("video-cookie");
+        let root = dir.path();
+        let before = files(root);
+        let aws_dir = tempfile::tempdir().unwrap();
+        let bin = fake_aws(aws_dir.path());
+        let log = aws_dir.path().join("aws.log");
+        let real_key = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldC0xMjM0NQ==";
+        let env = [("CFJWT_KEY", real_key), ("AWS_LOG", log.to_str().unwrap())];
+
+        let real_build = cfjwt()
+            .current_dir(root)
+            .env("CFJWT_KEY", real_key)
+            .args(["gen", "--config", "cdn/policy.json", "--key-env", "CFJWT_KEY", "--key-encoding", "base64"])
+            .output()
+            .unwrap()
+            .stdout;
+        assert_ne!(real_build, std::fs::read(root.join("cdn/viewer-request.js")).unwrap());
+
+        let results = run_job(job, root, &env, Some(&bin));
+        assert_all_pass(&results, "the first deployment");
+        let verbs = |calls: &[Vec<String>]| -> Vec<String> { calls.iter().map(|c| c[1].clone()).collect() };
+        let calls = aws_calls(&log);
+        assert_eq!(verbs(&calls), ["describe-function", "create-function", "describe-function", "publish-function"]);
+        assert_eq!(std::fs::read(format!("{}.code", log.display())).unwrap(), real_build);
+        assert_eq!(calls[3][2..], ["--name", "jwt-check", "--if-match", "ETAG-1"]);
+
+        std::fs::remove_file(&log).unwrap();
+        let results = run_job(job, root, &env, Some(&bin));
+        assert_all_pass(&results, "a later deployment");
+        let calls = aws_calls(&log);
+        assert_eq!(
+            verbs(&calls),
+            ["describe-function", "describe-function", "update-function", "describe-function", "publish-function"]
+        );
+        assert_eq!(std::fs::read(format!("{}.code", log.display())).unwrap(), real_build);
+        assert_eq!(files(root), before, "the repository is as it was: the build never lands in it");
+
+        // Without the secret, the build stops before anything is deployed.
+        std::fs::remove_file(&log).unwrap();
+        let results = run_job(job, root, &[("AWS_LOG", log.to_str().unwrap())], Some(&bin));
+        assert!(!results[0].1 && results[0].2.contains("::error::the secret CFJWT_KEY"), "{}", results[0].2);
+        assert!(!results[1].1);
+        assert!(aws_calls(&log).iter().all(|c| c[1] == "describe-function"), "{:?}", aws_calls(&log));
+    }
+
+    #[test]
+    fn the_deploy_associates_the_store_of_a_key_value_store_policy() {
+        const ARN: &str = "arn:aws:cloudfront::123456789012:key-value-store/a1b2c3d4";
+        let (_, wf) = workflow("deploy.yml");
+        let job = &wf["jobs"]["deploy"];
+        let dir = repository("kvs-rotation");
+        let aws_dir = tempfile::tempdir().unwrap();
+        let bin = fake_aws(aws_dir.path());
+        let log = aws_dir.path().join("aws.log");
+        let results = run_job(job, dir.path(), &[("KVS_ARN", ARN), ("AWS_LOG", log.to_str().unwrap())], Some(&bin));
+        assert_all_pass(&results, "a KeyValueStore deployment");
+        let calls = aws_calls(&log);
+        assert!(calls.iter().all(|c| c[1] != "put-key"), "the store's secret is not the deployment's business");
+        let create = calls.iter().find(|c| c[1] == "create-function").unwrap();
+        let config: Value =
+            serde_json::from_str(&create[create.iter().position(|a| a == "--function-config").unwrap() + 1]).unwrap();
+        assert_eq!(config["KeyValueStoreAssociations"]["Items"][0]["KeyValueStoreARN"], ARN);
+        assert_eq!(
+            read(&PathBuf::from(format!("{}.code", log.display()))),
+            read(&dir.path().join("cdn/viewer-request.js"))
+        );
+
+        std::fs::remove_file(&log).unwrap();
+        let results = run_job(job, dir.path(), &[("AWS_LOG", log.to_str().unwrap())], Some(&bin));
+        assert!(!results[0].1 && results[0].2.contains("CFJWT_KVS_ARN"), "{}", results[0].2);
     }
 }
