@@ -12,5 +12,6 @@ mod features;
 mod generated;
 mod golden;
 mod hostile;
+mod secrets;
 mod size;
 mod toolchain;
