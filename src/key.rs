@@ -38,11 +38,103 @@ impl fmt::Debug for Secret {
     }
 }
 
+impl Secret {
+    /// Every text a message could show the secret as: its UTF-8 text (when it is UTF-8), hex in
+    /// either case, base64 and base64url with and without padding. For masking only (see
+    /// `output::diff::redact`); never print them.
+    pub fn forms(&self) -> Vec<String> {
+        use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+        let bytes = self.expose();
+        let mut forms = Vec::with_capacity(7);
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            forms.push(text.to_string());
+        }
+        forms.push(hex::encode(bytes));
+        forms.push(hex::encode_upper(bytes));
+        for engine in [&STANDARD, &STANDARD_NO_PAD, &URL_SAFE, &URL_SAFE_NO_PAD] {
+            forms.push(engine.encode(bytes));
+        }
+        forms
+    }
+}
+
 /// A secret and the key id (`kid`) it answers to, if any.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Key {
     pub id: Option<String>,
     pub secret: Secret,
+}
+
+impl Key {
+    /// For a key read as text (`--key-encoding utf8`): the encoding its text is probably in,
+    /// and how many bytes it decodes to. The text has to be what that encoding writes for a
+    /// key of at least [`MIN_KEY_BYTES`]: an even number of at least 64 hex digits, or base64
+    /// that `--key-encoding base64`/`base64url` would decode (that alphabet only, padding
+    /// right or absent, a length an encoder writes, no stray bits in the last character) to
+    /// 32 bytes or more, and that looks random rather than like words (see `looks_random`:
+    /// the demo key is valid base64url too). Hex digits alone are never taken for base64 (64 of them are valid base64
+    /// too; fewer are a short hex key, which `--key-encoding hex` refuses anyway). Text made
+    /// of letters and digits only is base64 and base64url alike: it is named base64. A random
+    /// password can look like this too, `head -c 32 /dev/urandom | base64` always does: the
+    /// warning says which reading the web app must share, it does not refuse the key.
+    pub fn probable_encoding(&self) -> Option<(Encoding, usize)> {
+        let text = self.secret.expose();
+        if text.iter().all(u8::is_ascii_hexdigit) {
+            let hex = text.len() >= 2 * MIN_KEY_BYTES && text.len() % 2 == 0;
+            return hex.then_some((Encoding::Hex, text.len() / 2));
+        }
+        if !looks_random(text) {
+            return None;
+        }
+        for encoding in [Encoding::Base64, Encoding::Base64url] {
+            if let Ok(mut bytes) = decode(text, encoding) {
+                let len = bytes.len();
+                bytes.zeroize();
+                if len >= MIN_KEY_BYTES {
+                    return Some((encoding, len));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// Whether base64 text looks like the encoding of random bytes rather than words: it changes
+/// between capitals, small letters, digits and signs at 40% or more of its characters. Random
+/// bytes' base64 does at about 64% (fewer than 40% in about one of 1,000 32-byte keys, far fewer
+/// for longer ones); words change at their ends only (`cfjwt-demo-key-PUBLIC-never-use-in-production-0123456789`: 29%).
+fn looks_random(text: &[u8]) -> bool {
+    let class = |b: &u8| (b.is_ascii_uppercase(), b.is_ascii_lowercase(), b.is_ascii_digit());
+    let text = text.strip_suffix(b"==").or_else(|| text.strip_suffix(b"=")).unwrap_or(text);
+    let changes = text.windows(2).filter(|w| class(&w[0]) != class(&w[1])).count();
+    text.len() > 1 && changes * 10 >= (text.len() - 1) * 4
+}
+
+/// The warning for a key read as text (`read_as` is [`Encoding::Utf8`]) whose text looks encoded
+/// ([`Key::probable_encoding`]): which `--key-encoding` was probably meant and what the web app
+/// then signs with. Names where the key comes from, never the key.
+pub fn encoding_warning(arg: &KeyArg, key: &Key, read_as: Encoding) -> Option<String> {
+    if read_as != Encoding::Utf8 {
+        return None;
+    }
+    let (encoding, len) = key.probable_encoding()?;
+    let name = encoding_name(encoding);
+    let alike = if encoding == Encoding::Base64 && !key.secret.expose().iter().any(|b| matches!(b, b'+' | b'/')) {
+        " (base64url reads it the same)"
+    } else {
+        ""
+    };
+    Some(format!(
+        "{}: the key is read as text (--key-encoding utf8), but the text is valid {name} of {len} bytes{alike}. \
+         If {name} is meant, pass --key-encoding {name}; the web app must then sign with the {len} decoded bytes, \
+         not with the text",
+        arg.describe()
+    ))
+}
+
+/// The [`encoding_warning`]s of keys read by [`load_all`] from `args` (in its order).
+pub fn encoding_warnings(args: &[KeyArg], keys: &[Key], read_as: Encoding) -> Vec<String> {
+    args.iter().zip(keys).filter_map(|(arg, key)| encoding_warning(arg, key, read_as)).collect()
 }
 
 /// How the text of a key file or variable turns into bytes.
@@ -252,6 +344,81 @@ mod tests {
         assert_eq!(decode(b"ff00", Encoding::Hex).unwrap(), [0xff, 0]);
         assert!(decode(b"zz", Encoding::Hex).is_err());
         assert!(decode(b"a", Encoding::Base64).is_err());
+    }
+
+    fn probable(text: &str) -> Option<(Encoding, usize)> {
+        Key { id: None, secret: Secret::new(text.as_bytes().to_vec()) }.probable_encoding()
+    }
+
+    /// `n` bytes that look random (xorshift), the same every run.
+    fn random(n: usize, mut seed: u64) -> Vec<u8> {
+        (0..n)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                (seed >> 24) as u8
+            })
+            .collect()
+    }
+
+    #[test]
+    fn text_that_looks_encoded() {
+        use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+        // 32 bytes with `+` or `/` in base64 and `-` or `_` in base64url.
+        let bytes = (1..).map(|seed| random(32, seed)).find(|b| STANDARD.encode(b).contains(['+', '/'])).unwrap();
+        assert_eq!(probable(&STANDARD.encode(&bytes)), Some((Encoding::Base64, 32)));
+        assert_eq!(probable(&STANDARD_NO_PAD.encode(&bytes)), Some((Encoding::Base64, 32)));
+        assert_eq!(probable(&URL_SAFE.encode(&bytes)), Some((Encoding::Base64url, 32)));
+        assert_eq!(probable(&URL_SAFE_NO_PAD.encode(&bytes)), Some((Encoding::Base64url, 32)));
+        assert_eq!(probable(&hex::encode(&bytes)), Some((Encoding::Hex, 32)));
+        assert_eq!(probable(&hex::encode_upper(random(40, 7))), Some((Encoding::Hex, 40)));
+        // Letters and digits only: base64 and base64url alike.
+        let plain = (1..).map(|seed| random(48, seed)).find(|b| !STANDARD.encode(b).contains(['+', '/'])).unwrap();
+        assert_eq!(probable(&STANDARD.encode(&plain)), Some((Encoding::Base64, 48)));
+    }
+
+    #[test]
+    fn text_that_does_not_look_encoded() {
+        use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+        assert_eq!(probable("cfjwt-demo-key-PUBLIC-never-use-in-production-0123456789"), None, "words");
+        assert_eq!(probable("cli-test-secret-cli-test-secret-cli-test-secret"), None);
+        assert_eq!(probable(&STANDARD.encode([0x55; 33])), None, "not random");
+        assert_eq!(probable(&STANDARD.encode(random(31, 3))), None, "decodes to fewer than 32 bytes");
+        assert_eq!(probable(&hex::encode(random(28, 5))), None, "56 hex digits, though valid base64 of 42 bytes");
+        assert_eq!(probable(&format!("{}0", hex::encode(random(32, 5)))), None, "an odd number of digits");
+        let text = URL_SAFE_NO_PAD.encode(random(32, 9));
+        assert_eq!(probable(&text), Some((Encoding::Base64url, 32)));
+        let both = format!("{}+", &text[..42]);
+        assert_eq!(probable(&both), None, "both alphabets at once");
+        assert_eq!(probable(&format!("{text}==")), None, "more padding than goes");
+        // 43 characters whose last one leaves stray bits: no encoder writes it.
+        let stray = format!("{}{}", &text[..42], if text.ends_with('B') { 'C' } else { 'B' });
+        assert_eq!(probable(&stray), None);
+    }
+
+    #[test]
+    fn the_warning_names_the_encoding_not_the_key() {
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let text = URL_SAFE_NO_PAD.encode([0xfb; 32]);
+        let key = Key { id: None, secret: Secret::new(text.clone().into_bytes()) };
+        let arg = KeyArg::env("PROD_KEY");
+        let warning = encoding_warning(&arg, &key, Encoding::Utf8).unwrap();
+        assert!(warning.starts_with("environment variable PROD_KEY: "), "{warning}");
+        assert!(warning.contains("--key-encoding base64url"), "{warning}");
+        assert!(warning.contains("the 32 decoded bytes"), "{warning}");
+        for form in key.secret.forms() {
+            assert!(!warning.contains(&form[..8]), "{warning}");
+        }
+        assert_eq!(encoding_warning(&arg, &key, Encoding::Base64url), None);
+        assert_eq!(encoding_warnings(&[arg.clone(), arg], &[key], Encoding::Utf8).len(), 1);
+    }
+
+    #[test]
+    fn forms_of_a_secret() {
+        let forms = Secret::new(vec![0xfb, 0xff, 0x41]).forms();
+        assert_eq!(forms, ["fbff41", "FBFF41", "+/9B", "+/9B", "-_9B", "-_9B"]);
+        assert_eq!(Secret::new(b"hi".to_vec()).forms()[..2], ["hi", "6869"]);
     }
 
     #[test]

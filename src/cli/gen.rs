@@ -21,6 +21,10 @@ pub(super) fn run(request: &Request, target: &GenTarget) -> anyhow::Result<Outco
     let policy = crate::policy::load(&request.config)?;
     let embeds_key = policy.key == KeySource::Embedded;
     let keys = request.load_keys()?;
+    for warning in crate::key::encoding_warnings(&request.keys, &keys.embedded, request.key_options.encoding) {
+        eprintln!("warning: {warning}");
+    }
+    let secrets = keys.embedded.clone(); // kept out of what `--check` prints
     let generated = generate::generate(&policy, keys, request.style)?;
     if generated.near_limit() {
         eprintln!("warning: {} is close to CloudFront's limit", generated.summary());
@@ -28,7 +32,7 @@ pub(super) fn run(request: &Request, target: &GenTarget) -> anyhow::Result<Outco
     match target {
         GenTarget::Check(out) => {
             let current = std::fs::read(out).with_context(|| format!("{}: cannot read it", out.display()))?;
-            match output::first_difference(&current, generated.code.as_bytes()) {
+            match output::first_difference(&current, generated.code.as_bytes(), &secrets) {
                 None => {
                     eprintln!("{} is current ({})", out.display(), generated.summary());
                     Ok(Outcome::Done)

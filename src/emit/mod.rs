@@ -7,6 +7,8 @@ mod runtime;
 mod template;
 mod tidy;
 
+pub use print::{literal, reprint};
+
 use swc_ecma_ast::*;
 use swc_ecma_visit::{VisitMut, VisitMutWith};
 

@@ -54,11 +54,10 @@ fn gen_output_file_and_check() {
     check.push("--check");
     cfjwt().args(&check).assert().success().stderr(predicate::str::contains("is current"));
     d.write("out.js", &written.replace("HS256", "HS512"));
-    cfjwt()
-        .args(&check)
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("differs").and(predicate::str::contains("line 2")));
+    cfjwt().args(&check).assert().code(1).stderr(
+        predicate::str::contains("differs")
+            .and(predicate::str::is_match(r"first at \d+:\d+ of the pretty-printed form").unwrap()),
+    );
     assert!(d.read("out.js").contains("HS512"), "--check never writes");
 }
 

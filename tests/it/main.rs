@@ -15,5 +15,6 @@ mod golden;
 mod hardening;
 mod hostile;
 mod outputs;
+mod secrets;
 mod size;
 mod toolchain;
