@@ -14,5 +14,6 @@ mod generated;
 mod golden;
 mod hostile;
 mod outputs;
+mod serve;
 mod size;
 mod toolchain;
