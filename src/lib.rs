@@ -18,6 +18,7 @@ pub mod plan;
 pub mod policy;
 pub mod request;
 pub mod runtime;
+pub mod serve;
 pub mod syntax;
 pub mod token;
 

@@ -38,6 +38,8 @@ pub enum Command {
     Test(TestArgs),
     /// Print the event CloudFront would give a function for a URL (the format `cfjwt test` reads).
     Event(EventArgs),
+    /// Serve files from a directory on 127.0.0.1, running the function on every request first.
+    Serve(ServeArgs),
     /// Mint an HS256 token for testing.
     Token(TokenArgs),
     /// Print the policy file's JSON Schema (draft 2020-12), for editors and CI.
@@ -229,6 +231,40 @@ impl EventArgs {
             headers: self.header,
             cookies: self.cookie,
             ip: Some(self.ip),
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// The function file.
+    file: PathBuf,
+    /// The directory served when the function lets a request through (the local origin).
+    #[arg(long, value_name = "DIR")]
+    root: PathBuf,
+    /// The port on 127.0.0.1 (0: a free one, printed at start).
+    #[arg(long, default_value_t = 8787)]
+    port: u16,
+    /// KeyValueStore contents: a JSON object of key to value.
+    #[arg(long, value_name = "KVS.json")]
+    kvs: Option<PathBuf>,
+    /// The time the function sees, in Unix seconds (default: the clock at each request).
+    #[arg(long, value_name = "UNIX_SECONDS")]
+    now: Option<f64>,
+    /// The runtime (default: the file's marker comment, else cloudfront-js-2.0).
+    #[arg(long, value_parser = parse_runtime)]
+    runtime: Option<Runtime>,
+}
+
+impl ServeArgs {
+    pub fn request(self) -> crate::serve::Config {
+        crate::serve::Config {
+            file: self.file,
+            root: self.root,
+            port: self.port,
+            kvs: self.kvs,
+            now: self.now,
+            runtime: self.runtime,
         }
     }
 }

@@ -10,6 +10,7 @@ mod event;
 mod gen;
 mod init;
 mod reference;
+mod serve;
 mod test;
 mod token;
 
@@ -49,6 +50,7 @@ pub fn main() -> ExitCode {
             test::run(&request, json, expect.as_ref())
         }
         Command::Event(a) => event::run(&a.request()),
+        Command::Serve(a) => serve::run(&a.request()),
         Command::Token(a) => token::run(&a.request()),
         Command::Schema => reference::schema(),
         Command::Deploy(a) => deploy::run(a),

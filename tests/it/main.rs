@@ -16,5 +16,6 @@ mod hardening;
 mod hostile;
 mod outputs;
 mod secrets;
+mod serve;
 mod size;
 mod toolchain;
