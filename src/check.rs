@@ -107,6 +107,14 @@ fn refuse_to_parse(text: &str) -> Option<Problem> {
         let message = format!("the file is over {MAX_PARSE_BYTES} bytes: too long to check beyond its size");
         return Some(Problem { line: 1, column: 1, message });
     }
+    if let Some(at) = labels_in_a_row(text, MAX_LABELS_IN_A_ROW) {
+        let (line, column) = line_and_column(text, at);
+        let message = format!(
+            "more than {MAX_LABELS_IN_A_ROW} labels in a row (`a: b: c: …`): cfjwt does not check such code, whose labels \
+             swc's parser compares with each other"
+        );
+        return Some(Problem { line, column, message });
+    }
     let at = too_deep(text, MAX_NESTING)?;
     let before = &text[..at];
     let line = before.matches('\n').count() + 1;
@@ -116,6 +124,57 @@ fn refuse_to_parse(text: &str) -> Option<Problem> {
         MAX_NESTING + 1
     );
     Some(Problem { line, column, message })
+}
+
+/// The most labels in a row (`a: b: c: x`) cfjwt parses: each one nests the statement after it,
+/// and swc's parser compares every label with those around it, so a long run costs time and
+/// memory that grow with its square (2,000 take seconds). No function needs more than a few.
+pub const MAX_LABELS_IN_A_ROW: usize = 100;
+
+/// The line and column (1-based, in characters) of a byte offset.
+fn line_and_column(text: &str, at: usize) -> (usize, usize) {
+    let before = &text[..at];
+    (before.matches('\n').count() + 1, before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1)
+}
+
+/// The byte offset of the word that starts the `limit + 1`th label of a run of `WORD:` with
+/// only white space between them. A conservative scan: it may count text in a string or
+/// comment, which no real function holds that many of in a row.
+fn labels_in_a_row(text: &str, limit: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    let is_word = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80;
+    let (mut i, mut run) = (0, 0);
+    while i < b.len() {
+        if !is_word(b[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && is_word(b[i]) {
+            i += 1;
+        }
+        let mut j = i;
+        while j < b.len() && b[j].is_ascii_whitespace() {
+            j += 1;
+        }
+        if b.get(j) != Some(&b':') {
+            run = 0;
+            continue;
+        }
+        run += 1;
+        if run > limit {
+            return Some(start);
+        }
+        j += 1;
+        while j < b.len() && b[j].is_ascii_whitespace() {
+            j += 1;
+        }
+        if !b.get(j).is_some_and(|c| is_word(*c)) {
+            run = 0;
+        }
+        i = j;
+    }
+    None
 }
 
 /// The byte offset of the first bracket that opens more than `limit` levels, brackets in strings,
@@ -864,6 +923,21 @@ mod tests {
         let m = messages("function handler(e) {\n  return e.request\n", Runtime::Js2);
         assert!(!m.is_empty());
         assert!(m[0].contains("syntax error"), "{m:?}");
+    }
+
+    #[test]
+    fn a_long_run_of_labels_is_refused_before_parsing() {
+        let run = |n: usize| format!("function handler(e) {{ {} return e.request; }}", "a: ".repeat(n));
+        assert_eq!(labels_in_a_row(&run(MAX_LABELS_IN_A_ROW), MAX_LABELS_IN_A_ROW), None);
+        let at = labels_in_a_row(&run(MAX_LABELS_IN_A_ROW + 1), MAX_LABELS_IN_A_ROW).unwrap();
+        assert_eq!(at, 22 + 3 * MAX_LABELS_IN_A_ROW);
+        // Refused before parsing: the only problem is the run, not what the parser would say.
+        let m = messages(&run(20_000), Runtime::Js2);
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(m[0].contains("labels in a row"), "{m:?}");
+        // Objects, ternaries and `case` never make a run.
+        let fine = format!("var o = {{{}}};\nfunction handler(e) {{ return e.request; }}", "k: 1, ".repeat(500));
+        assert!(messages(&fine, Runtime::Js2).is_empty());
     }
 
     #[test]
