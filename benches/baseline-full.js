@@ -88,26 +88,31 @@ function handler(event) {
     var request = event.request;
     var uri = request.uri;
     var headers = request.headers;
-    if ((uri === '/favicon.ico' || uri.slice(0, 8) === '/public/') && !unsafePath(uri)) return request;
-    if (request.method === 'OPTIONS' && headers.origin && headers['access-control-request-method']) return request;
+    // Every token source is removed from a request let through, whichever carried the token.
+    function stripped() {
+        delete headers.authorization;
+        delete request.cookies.token;
+        delete request.querystring.jwt;
+        return request;
+    }
+    if ((uri === '/favicon.ico' || uri.slice(0, 8) === '/public/') && !unsafePath(uri)) return stripped();
+    if (request.method === 'OPTIONS' && headers.origin && headers['access-control-request-method']) return stripped();
 
-    // The first source present is the only one read; it is removed from the request.
+    // The first source present is the only one read.
     var source, token;
     if (headers.authorization) {
         source = headers.authorization;
-        delete headers.authorization;
         token = bearerToken(source.value);
     } else if (request.cookies.token) {
         source = request.cookies.token;
-        delete request.cookies.token;
         token = source.value;
     } else if (request.querystring.jwt) {
         source = request.querystring.jwt;
-        delete request.querystring.jwt;
         token = source.value;
     } else {
         return deny();
     }
+    stripped();
     if (token === null || (source.multiValue && source.multiValue.length > 1)) return deny();
 
     var parts = token.split('.');

@@ -54,19 +54,19 @@ function bearerToken(value) {
 async function handler(event) {
     var request = event.request;
 
-    // The first source present is the only one read; it is removed from the request.
+    // The first source present is the only one read; every source is removed from the request.
     var source, token;
     if (request.cookies.token) {
         source = request.cookies.token;
-        delete request.cookies.token;
         token = source.value;
     } else if (request.headers.authorization) {
         source = request.headers.authorization;
-        delete request.headers.authorization;
         token = bearerToken(source.value);
     } else {
         return deny();
     }
+    delete request.cookies.token;
+    delete request.headers.authorization;
     if (token === null || (source.multiValue && source.multiValue.length > 1)) return deny();
 
     var parts = token.split('.');

@@ -2,7 +2,7 @@
 // cloudfront-js-2.0
 //
 // Same decisions as examples/video-cookie.json: /favicon.ico served without a token; the token
-// taken from the first present of cookie `token`, `?jwt=`, and removed from it; HS256; exp
+// taken from the first present of `?jwt=` (a fresh link wins), cookie `token`, and both removed; HS256; exp
 // required, nbf and iat checked when present, with 30 seconds of leeway; the URI inside one of the
 // patterns of the `paths` claim, and free of dot segments and encoded separators. A valid token
 // that came in the query string of a GET or HEAD is handed to the player as a cookie: a 302 to the
@@ -83,7 +83,9 @@ function handOff(request, token, exp, now) {
             query.push(values[i].value === '' ? name : name + '=' + values[i].value);
         }
     }
-    var location = query.length > 0 ? request.uri + '?' + query.join('&') : request.uri;
+    // One leading slash: `//host` or `/\host` would name another host.
+    var path = '/' + request.uri.replace(/^[\/\\]+/, '');
+    var location = query.length > 0 ? path + '?' + query.join('&') : path;
     var maxAge = Math.max(0, Math.floor(exp - now));
     return {
         statusCode: 302,
@@ -96,20 +98,24 @@ function handOff(request, token, exp, now) {
 function handler(event) {
     var request = event.request;
     var uri = request.uri;
-    if (uri === '/favicon.ico') return request;
-
-    // The first source present is the only one read; it is removed from the request.
-    var source, fromQuery = false;
-    if (request.cookies.token) {
-        source = request.cookies.token;
-        delete request.cookies.token;
-    } else if (request.querystring.jwt) {
-        source = request.querystring.jwt;
+    var strip = function () {
         delete request.querystring.jwt;
+        delete request.cookies.token;
+        return request;
+    };
+    if (uri === '/favicon.ico') return strip();
+
+    // The first source present is the only one read; every source is removed from the request.
+    var source, fromQuery = false;
+    if (request.querystring.jwt) {
+        source = request.querystring.jwt;
         fromQuery = true;
+    } else if (request.cookies.token) {
+        source = request.cookies.token;
     } else {
         return deny();
     }
+    strip();
     if (source.multiValue && source.multiValue.length > 1) return deny();
 
     var parts = source.value.split('.');

@@ -42,7 +42,10 @@ pub const SETUPS: &[Setup] = &[
         summary: "HLS/DASH video: the player's segment requests carry the token in a cookie",
         policy: include_str!("../templates/init/video-cookie.json"),
         fields: &[
-            ("token.from", "the cookie `token` first, else the query parameter `jwt`"),
+            (
+                "token.from",
+                "the query parameter `jwt` first (a fresh link wins over an older cookie), else the cookie `token`",
+            ),
             (
                 "token.handoff",
                 "a valid `?jwt=` token on a GET is answered with a 302 to the same URL without it, \

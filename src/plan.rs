@@ -18,6 +18,7 @@
 use crate::cloudfront::Runtime;
 use crate::key::{Key, MIN_KEY_BYTES};
 use crate::policy::{Audience, Deny, Handoff, KeySource, Policy, Presence};
+use crate::reason::{Log, Reason};
 use crate::request::{Source, UriPattern};
 
 /// Why a policy cannot make a function.
@@ -54,12 +55,13 @@ pub enum ClaimTest {
     Contains,
 }
 
-/// One claim rule: `claim` passes `test` against `values`; a missing claim denies.
+/// One claim rule: `claim` passes `test` against `values`; a missing claim denies, for `reason`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClaimRule {
     pub claim: String,
     pub test: ClaimTest,
     pub values: Values,
+    pub reason: Reason,
 }
 
 /// How one source's value is taken and checked.
@@ -77,8 +79,9 @@ pub enum TakeForm {
     InPlace,
 }
 
-/// What a chain does once a value passes: remove it from its source (`strip`), and remember that
-/// it came from the query string for the hand-off (`moved`).
+/// What a chain does once a value passes: remove it from its source (`strip`: a query token the
+/// hand-off moves, when `token.strip` does not remove every source anyway), and remember that it
+/// came from the query string for the hand-off (`moved`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Removal {
     pub strip: bool,
@@ -108,8 +111,9 @@ pub enum AfterTake {
 pub struct TokenTake {
     pub chain: Vec<Take>,
     pub after: AfterTake,
-    /// The one source of a single-source policy with `strip`: removed once the check passes.
-    pub strip: Option<Source>,
+    /// With `token.strip`, every source the policy names: removed once the check passes, so no
+    /// token of any source reaches the origin.
+    pub strip: Vec<Source>,
 }
 
 /// How the signature is checked (rule 4).
@@ -130,10 +134,18 @@ pub enum SignatureCheck {
 /// One step of the generated function, in the order it runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Step {
-    /// Let these URIs through without a token (rule 1).
-    Public(Vec<UriPattern>),
-    /// Let CORS preflights through without a token (rule 1).
-    Preflight,
+    /// Let these URIs through without a token (rule 1), every token source removed first when
+    /// `strip` lists them.
+    Public {
+        patterns: Vec<UriPattern>,
+        strip: Vec<Source>,
+    },
+    /// Let CORS preflights through without a token (rule 1), as `Public` strips.
+    Preflight {
+        strip: Vec<Source>,
+    },
+    /// With `cors`: answer a CORS preflight from a listed origin (204), deny one from another.
+    CorsPreflight,
     /// Take and check the token.
     TakeToken(TokenTake),
     /// Decode the header before the signature: it picks the key (`kid`).
@@ -174,7 +186,10 @@ pub enum Step {
     Claim(ClaimRule),
     /// A claim the token must not carry, whatever its value (rule 8: `aud` when the policy names
     /// no audience, RFC 7519 §4.1.3).
-    NoClaim(String),
+    NoClaim {
+        claim: String,
+        reason: Reason,
+    },
     /// The claim of this name lists URI patterns; the request URI must match one and be free of
     /// dot segments and encoded separators (rule 9).
     Scope(String),
@@ -184,6 +199,17 @@ pub enum Step {
         cookie: String,
         attributes: String,
     },
+}
+
+/// CORS on the responses the function makes (`cors`): the origins are the list constant
+/// `ORIGINS`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CorsPlan {
+    /// The index of the origins' [`Constant`].
+    pub origins: usize,
+    pub credentials: bool,
+    /// `access-control-max-age` of a preflight's answer, in seconds.
+    pub max_age: u32,
 }
 
 /// A part of a redirect's `Location`.
@@ -224,6 +250,10 @@ pub struct Plan {
     pub constants: Vec<Constant>,
     pub steps: Vec<Step>,
     pub deny: DenyResponse,
+    /// Where the function states the reason code of each decision.
+    pub log: Log,
+    /// CORS headers on the deny response and the hand-off, when `cors` is set.
+    pub cors: Option<CorsPlan>,
 }
 
 impl Plan {
@@ -239,12 +269,18 @@ impl Plan {
         }
         let mut steps = Vec::new();
         let mut constants = Vec::new();
+        let strip = if policy.strip { policy.sources.clone() } else { Vec::new() };
         if !policy.public.is_empty() {
-            steps.push(Step::Public(policy.public.clone()));
+            steps.push(Step::Public { patterns: policy.public.clone(), strip: strip.clone() });
         }
         if policy.preflight {
-            steps.push(Step::Preflight);
+            steps.push(Step::Preflight { strip: strip.clone() });
         }
+        let cors = policy.cors.as_ref().map(|c| {
+            constants.push(Constant { name: "ORIGINS", values: c.origins.clone() });
+            steps.push(Step::CorsPreflight);
+            CorsPlan { origins: constants.len() - 1, credentials: c.credentials, max_age: c.max_age }
+        });
         steps.push(Step::TakeToken(take_token(&policy.sources, policy.strip, policy.handoff.is_some())));
         let signature = match &policy.key {
             KeySource::Store(name) => SignatureCheck::Store {
@@ -271,7 +307,9 @@ impl Plan {
             || !c.iss.is_empty()
             || matches!(c.aud, Audience::OneOf(_))
             || c.scope.is_some();
-        steps.push(Step::Payload { object_check_implied: claim_required });
+        // With reasons logged, the object check is written out, so that a payload that is not an
+        // object is named as such rather than by the first claim it lacks.
+        steps.push(Step::Payload { object_check_implied: claim_required && policy.log == Log::None });
         steps.push(Step::Exp { required: c.exp == Presence::Required, leeway: c.leeway });
         steps.push(Step::Nbf { required: c.nbf == Presence::Required, leeway: c.leeway });
         match c.max_age {
@@ -285,9 +323,10 @@ impl Plan {
             Audience::OneOf(values) => values,
             Audience::Forbidden | Audience::Any => &no_audiences,
         };
-        for (claim, test, list_name, values) in
-            [("iss", ClaimTest::Equals, "ISSUERS", &c.iss), ("aud", ClaimTest::Contains, "AUDIENCES", audiences)]
-        {
+        for (claim, test, list_name, values, reason) in [
+            ("iss", ClaimTest::Equals, "ISSUERS", &c.iss, Reason::Iss),
+            ("aud", ClaimTest::Contains, "AUDIENCES", audiences, Reason::Aud),
+        ] {
             let values = match values.as_slice() {
                 [] => continue,
                 [one] => Values::One(one.clone()),
@@ -296,11 +335,11 @@ impl Plan {
                     Values::List(constants.len() - 1)
                 }
             };
-            steps.push(Step::Claim(ClaimRule { claim: claim.into(), test, values }));
+            steps.push(Step::Claim(ClaimRule { claim: claim.into(), test, values, reason }));
         }
         // Where `aud` would be compared: a policy that names no audience refuses a token that has one.
         if c.aud == Audience::Forbidden {
-            steps.push(Step::NoClaim("aud".into()));
+            steps.push(Step::NoClaim { claim: "aud".into(), reason: Reason::Aud });
         }
         if let Some(claim) = &c.scope {
             steps.push(Step::Scope(claim.clone()));
@@ -310,7 +349,16 @@ impl Plan {
             steps.push(Step::Handoff { cookie: cookie.clone(), attributes });
         }
         let keys = if matches!(policy.key, KeySource::Embedded) { keys } else { Vec::new() };
-        Ok(Plan { runtime: policy.runtime, async_handler, keys, constants, steps, deny: deny_response(&policy.deny) })
+        Ok(Plan {
+            runtime: policy.runtime,
+            async_handler,
+            keys,
+            constants,
+            steps,
+            deny: deny_response(&policy.deny),
+            log: policy.log,
+            cors,
+        })
     }
 }
 
@@ -331,7 +379,7 @@ fn take_token(sources: &[Source], strip: bool, handoff: bool) -> TokenTake {
                 _ => TakeForm::Checked,
             };
             let moved = handoff && matches!(source, Source::Query(_));
-            let removal = if single { Removal::default() } else { Removal { strip: strip || moved, moved } };
+            let removal = if single { Removal::default() } else { Removal { strip: moved && !strip, moved } };
             Take { source: source.clone(), form, removal }
         })
         .collect();
@@ -339,10 +387,7 @@ fn take_token(sources: &[Source], strip: bool, handoff: bool) -> TokenTake {
         [one] if !one.is_bearer() => AfterTake::CheckMalformed,
         _ => AfterTake::CheckTaken,
     };
-    let strip = match sources {
-        [one] if strip => Some(one.clone()),
-        _ => None,
-    };
+    let strip = if strip { sources.to_vec() } else { Vec::new() };
     TokenTake { chain, after, strip }
 }
 
@@ -407,14 +452,14 @@ mod tests {
             order(&p),
             ["TakeToken", "Signature", "Header", "ReadClock", "Payload", "Exp", "Nbf", "IatType", "NoClaim"]
         );
-        assert_eq!(p.steps[8], Step::NoClaim("aud".into()));
+        assert_eq!(p.steps[8], Step::NoClaim { claim: "aud".into(), reason: Reason::Aud });
         assert_eq!(p.steps[1], Step::Signature(SignatureCheck::One));
         assert_eq!(p.steps[2], Step::Header { decoded: false });
         assert!(!p.async_handler);
         assert_eq!(p.deny, DenyResponse::Unauthorized);
         let Step::TakeToken(take) = &p.steps[0] else { unreachable!() };
         assert_eq!(take.after, AfterTake::CheckMalformed);
-        assert_eq!(take.strip, Some(Source::Query("jwt".into())));
+        assert_eq!(take.strip, [Source::Query("jwt".into())]);
         assert_eq!(take.chain[0].form, TakeForm::Bare);
     }
 
@@ -448,22 +493,28 @@ mod tests {
         assert_eq!(p.constants, [Constant { name: "ISSUERS", values: vec!["a".into(), "b".into()] }]);
         assert_eq!(
             p.steps[11],
-            Step::Claim(ClaimRule { claim: "iss".into(), test: ClaimTest::Equals, values: Values::List(0) })
+            Step::Claim(ClaimRule {
+                claim: "iss".into(),
+                test: ClaimTest::Equals,
+                values: Values::List(0),
+                reason: Reason::Iss
+            })
         );
         assert_eq!(
             p.steps[12],
             Step::Claim(ClaimRule {
                 claim: "aud".into(),
                 test: ClaimTest::Contains,
-                values: Values::One("api".into())
+                values: Values::One("api".into()),
+                reason: Reason::Aud
             })
         );
         let Step::TakeToken(take) = &p.steps[2] else { unreachable!() };
         let forms: Vec<TakeForm> = take.chain.iter().map(|t| t.form).collect();
         assert_eq!(forms, [TakeForm::Bearer, TakeForm::Checked, TakeForm::Checked]);
-        assert!(take.chain.iter().all(|t| t.removal == Removal { strip: true, moved: false }));
+        assert!(take.chain.iter().all(|t| t.removal == Removal { strip: false, moved: false }));
         assert_eq!(take.after, AfterTake::CheckTaken);
-        assert_eq!(take.strip, None);
+        assert_eq!(take.strip.len(), 3, "every source is removed");
     }
 
     #[test]
@@ -500,7 +551,7 @@ mod tests {
     #[test]
     fn aud_is_refused_unless_the_policy_names_audiences_or_accepts_any() {
         let steps = |claims: &str| plan(&format!(r#"{{"claims": {claims}}}"#), vec![key(None)]).unwrap().steps;
-        let no_claim = Step::NoClaim("aud".into());
+        let no_claim = Step::NoClaim { claim: "aud".into(), reason: Reason::Aud };
         // Where `aud` would be compared: after `iss`, before `scope`.
         let p = plan(r#"{"claims": {"iss": "i", "scope": "s"}}"#, vec![key(None)]).unwrap();
         assert_eq!(order(&p)[8..], ["Claim", "NoClaim", "Scope"]);
@@ -514,15 +565,19 @@ mod tests {
 
     #[test]
     fn the_handoff_is_last_and_moves_the_query_token() {
-        let policy = r#"{"token": {"from": ["cookie:t", "query:jwt"], "strip": false, "handoff": {"cookie": "t", "path": "/c/"}}}"#;
+        let policy = r#"{"token": {"from": ["query:jwt", "cookie:t"], "strip": false, "handoff": {"cookie": "t", "path": "/c/"}}}"#;
         let p = plan(policy, vec![key(None)]).unwrap();
         assert_eq!(
             p.steps.last(),
             Some(&Step::Handoff { cookie: "t".into(), attributes: "Secure; HttpOnly; SameSite=Lax; Path=/c/".into() })
         );
         let Step::TakeToken(take) = &p.steps[0] else { unreachable!() };
-        assert_eq!(take.chain[0].removal, Removal { strip: false, moved: false });
-        assert_eq!(take.chain[1].removal, Removal { strip: true, moved: true });
+        assert_eq!(take.chain[0].removal, Removal { strip: true, moved: true });
+        assert_eq!(take.chain[1].removal, Removal { strip: false, moved: false });
+        let stripped = plan(&policy.replace("false", "true"), vec![key(None)]).unwrap();
+        let Step::TakeToken(take) = &stripped.steps[0] else { unreachable!() };
+        assert_eq!(take.chain[0].removal, Removal { strip: false, moved: true }, "every source goes after the check");
+        assert_eq!(take.strip.len(), 2);
     }
 
     #[test]

@@ -26,6 +26,15 @@ impl Source {
     pub fn is_bearer(&self) -> bool {
         matches!(self, Source::Header(n) if n == "authorization")
     }
+
+    /// How the policy writes it: `query:jwt`.
+    pub fn label(&self) -> String {
+        match self {
+            Source::Query(n) => format!("query:{n}"),
+            Source::Header(n) => format!("header:{n}"),
+            Source::Cookie(n) => format!("cookie:{n}"),
+        }
+    }
 }
 
 /// A URI pattern: an exact path, or a prefix when written with a trailing `*`.
@@ -33,4 +42,14 @@ impl Source {
 pub enum UriPattern {
     Exact(String),
     Prefix(String),
+}
+
+impl UriPattern {
+    /// How the policy writes it: `/public/*`.
+    pub fn label(&self) -> String {
+        match self {
+            UriPattern::Exact(p) => p.clone(),
+            UriPattern::Prefix(p) => format!("{p}*"),
+        }
+    }
 }

@@ -29,6 +29,9 @@ var KEY_ID = /^[\w.-]{1,64}(?![\s\S])/;
 // of the paths a pattern names once an origin decodes or normalises it.
 var UNSAFE = /(^|\/)\.\.?(\/|(?![\s\S]))|\\|%(2e|2f|5c)/i;
 
+// The slashes and backslashes a URI starts with (see handoff).
+var SLASHES = /^[\/\\]+/;
+
 // base64url of {"alg":"HS256","typ":"JWT"}, the header nearly every issuer writes.
 var STANDARD_HEADER = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9';
 // That header decoded, for policies that read the header before the signature (key ids, the
@@ -72,6 +75,14 @@ function digest(text) {
   return crypto.createHash('sha256').update(text).digest('base64');
 }
 
+// Whether a key has the id `kid` (with `log`: an unknown `kid` is named as such).
+function known(keys, kid) {
+  for (var k = 0; k < keys.length; k += 2) {
+    if (kid === keys[k]) return true;
+  }
+  return false;
+}
+
 // Tries a token against every key whose id is `kid` (every key when `kid` is undefined).
 function verify(keys, kid, token) {
   for (var k = 0; k < keys.length; k += 2) {
@@ -100,7 +111,9 @@ function some(value, test) {
 }
 
 // The cookie hand-off's answer: a 302 to the same URL without the token (other parameters kept
-// as they came), setting the cookie until the token's `exp`.
+// as they came), setting the cookie until the token's `exp`. Leading slashes and backslashes are
+// collapsed into one (SLASHES): a browser reads a `Location` of `//host/x` or `/\host/x` as
+// another host's URL.
 function handoff(request, value, exp, now, name, attributes) {
   var cookies = {}, query = [], key, item, list, n;
   if (finite(exp)) attributes += '; Max-Age=' + Math.max(0, Math.floor(exp - now));
@@ -113,18 +126,54 @@ function handoff(request, value, exp, now, name, attributes) {
   return {
     statusCode: 302,
     statusDescription: 'Found',
-    headers: { location: { value: query.length ? request.uri + '?' + query.join('&') : request.uri } },
+    headers: { location: { value: request.uri.replace(SLASHES, '/') + (query.length ? '?' + query.join('&') : '') } },
     cookies: cookies
   };
 }
 
+// With `token.strip`, every source of the token removed from a request let through, where it is
+// let through in more than one place (public paths, preflights, a verified token); `$STRIP` is
+// one `delete` per source (steps.js, `strip`).
+function strip(request) {
+  $STRIP;
+  return request;
+}
+
+// With `cors`: `response` with the CORS headers for the request's origin when ORIGINS lists it
+// (exactly), else `response` as it is. A copy: DENIED is built once and never changed.
+// `$CREDENTIALS` sets `access-control-allow-credentials` when the policy asks for it.
+function cors(request, response) {
+  var origin = request.headers.origin, copy = {}, headers = {}, name;
+  if (!origin || ORIGINS.indexOf(origin.value) < 0) return response;
+  for (name in response) copy[name] = response[name];
+  for (name in response.headers) headers[name] = response.headers[name];
+  headers['access-control-allow-origin'] = { value: origin.value };
+  $CREDENTIALS;
+  headers.vary = { value: 'origin' };
+  copy.headers = headers;
+  return copy;
+}
+
+// With `cors`: the answer to a preflight from a listed origin, for GET and HEAD and the headers
+// the browser asks for, kept `$MAX_AGE` seconds.
+function preflighted(request) {
+  var asked = request.headers['access-control-request-headers'];
+  var headers = { 'access-control-allow-methods': { value: 'GET, HEAD' }, 'access-control-max-age': { value: $MAX_AGE } };
+  if (asked) headers['access-control-allow-headers'] = { value: asked.value };
+  return cors(request, { statusCode: 204, statusDescription: 'No Content', headers: headers });
+}
+
+// `pass` and `because` are the reason markers of steps.js; `fail(RESPONSE)` is a denial's, and
+// `$CAUGHT` is, with `log`, the code of an exception (steps.js, `caught`).
 function handler(event) {
-  var request = event.request, now, found, token, header, payload, moved;
+  var request = event.request, now, found, token, header, payload, moved, why;
   try {
     checks: {
       $STEPS;
-      return request;
+      return pass('ok', request);
     }
-  } catch (e) {}
-  return $DENY;
+  } catch (e) {
+    $CAUGHT;
+  }
+  return fail($DENY);
 }

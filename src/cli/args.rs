@@ -9,6 +9,7 @@ use crate::check;
 use crate::cloudfront::Runtime;
 use crate::deploy;
 use crate::emit::Style;
+use crate::explain;
 use crate::generate;
 use crate::init;
 use crate::key::{Encoding, KeyArg, LoadOptions};
@@ -38,6 +39,9 @@ pub enum Command {
     Test(TestArgs),
     /// Print the event CloudFront would give a function for a URL (the format `cfjwt test` reads).
     Event(EventArgs),
+    /// Say why the policy's function lets a request through or denies it: the reason code, a
+    /// sentence with the values involved, and the token decoded.
+    Explain(ExplainArgs),
     /// Serve files from a directory on 127.0.0.1, running the function on every request first.
     Serve(ServeArgs),
     /// Mint an HS256 token for testing.
@@ -138,6 +142,73 @@ impl GenArgs {
             style: if self.pretty { Style::Pretty } else { Style::Minified },
         };
         (request, target)
+    }
+}
+
+#[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["token", "url", "event"])))]
+pub struct ExplainArgs {
+    /// The policy file (JSON).
+    #[arg(long, value_name = "POLICY.json")]
+    config: PathBuf,
+    #[command(flatten)]
+    keys: KeyArgs,
+    /// The time the function sees: Unix seconds (fractions allowed) or an RFC 3339 time such as
+    /// 2026-12-01T12:00:00Z (default: the clock).
+    #[arg(long, value_name = "TIME", value_parser = token::parse_time, allow_hyphen_values = true)]
+    now: Option<f64>,
+    /// KeyValueStore contents: a JSON object of key to value.
+    #[arg(long, value_name = "KVS.json")]
+    kvs: Option<PathBuf>,
+    /// The token, put where the policy's first source says; `-` reads it from standard input
+    /// (keeps it out of the shell history).
+    #[arg(long, value_name = "TOKEN|-")]
+    token: Option<String>,
+    /// The URI the token is sent to, with `--token`.
+    #[arg(long, value_name = "/PATH", default_value = "/", requires = "token")]
+    uri: String,
+    /// A URL to request instead, as `cfjwt event` makes it into an event (the token in it).
+    #[arg(long, value_name = "URL")]
+    url: Option<String>,
+    /// A header for `--url`, `name: value`; repeatable.
+    #[arg(long, short = 'H', value_name = "NAME: VALUE", requires = "url")]
+    header: Vec<String>,
+    /// A cookie for `--url`, `name=value`; repeatable.
+    #[arg(long, value_name = "NAME=VALUE", requires = "url")]
+    cookie: Vec<String>,
+    /// The method for `--url`.
+    #[arg(long, value_name = "METHOD", requires = "url")]
+    method: Option<String>,
+    /// An event file (`aws cloudfront test-function` format) instead.
+    #[arg(long, value_name = "EVENT.json")]
+    event: Option<PathBuf>,
+    /// Print one JSON object: verdict, reason, header, claims, message.
+    #[arg(long)]
+    pub(super) json: bool,
+}
+
+impl ExplainArgs {
+    /// The request (a token given as `-` is still to be read from standard input).
+    pub fn request(self) -> explain::Request {
+        let input = match (self.token, self.url, self.event) {
+            (Some(token), _, _) => explain::Input::Token { token, uri: self.uri },
+            (None, Some(url), _) => explain::Input::Url(runtime::event::UrlRequest {
+                url,
+                method: self.method,
+                headers: self.header,
+                cookies: self.cookie,
+                ip: None,
+            }),
+            (None, None, Some(path)) => explain::Input::Event(path),
+            (None, None, None) => unreachable!("clap requires one of --token, --url and --event"),
+        };
+        let gen = generate::Request {
+            config: self.config,
+            keys: self.keys.args(),
+            key_options: self.keys.options(),
+            style: Style::Minified,
+        };
+        explain::Request { gen, now: self.now, kvs: self.kvs, input }
     }
 }
 

@@ -7,6 +7,7 @@ mod args;
 mod check;
 mod deploy;
 mod event;
+mod explain;
 mod gen;
 mod init;
 mod reference;
@@ -50,6 +51,10 @@ pub fn main() -> ExitCode {
             test::run(&request, json, expect.as_ref())
         }
         Command::Event(a) => event::run(&a.request()),
+        Command::Explain(a) => {
+            let json = a.json;
+            explain::run(a.request(), json)
+        }
         Command::Serve(a) => serve::run(&a.request()),
         Command::Token(a) => token::run(&a.request()),
         Command::Schema => reference::schema(),

@@ -104,6 +104,8 @@ pub struct Profile {
     pub key_value_store: bool,
     /// `async function handler`: CloudFront awaits the promise it returns.
     pub async_handler: bool,
+    /// `cf.logCustomData(text)` of the `cloudfront` module: text written into the access logs.
+    pub log_custom_data: bool,
 }
 
 const JS1: Profile = Profile {
@@ -114,6 +116,7 @@ const JS1: Profile = Profile {
     binary: Binary::ByteStrings,
     key_value_store: false,
     async_handler: false,
+    log_custom_data: false,
 };
 
 const JS2: Profile = Profile {
@@ -124,6 +127,7 @@ const JS2: Profile = Profile {
     binary: Binary::Buffer,
     key_value_store: true,
     async_handler: true,
+    log_custom_data: true,
 };
 
 const fn both(name: &'static str) -> Global {
@@ -373,6 +377,7 @@ mod tests {
         for runtime in Runtime::ALL {
             let p = runtime.profile();
             assert_eq!(p.key_value_store, p.loads("cloudfront", true), "{runtime}");
+            assert_eq!(p.log_custom_data, p.loads("cloudfront", true), "{runtime}");
             assert_eq!(p.syntax.import, !p.import.is_empty(), "{runtime}");
             assert!(!p.async_handler || p.syntax.async_await, "{runtime}");
         }

@@ -3,6 +3,7 @@
 //! result and prints it. Every policy value and key enters the tree as a literal node.
 
 mod print;
+mod reasons;
 mod runtime;
 mod template;
 mod tidy;
@@ -16,6 +17,7 @@ use crate::key::Key;
 use crate::plan::{
     AfterTake, ClaimRule, ClaimTest, DenyResponse, LocationPart, Plan, SignatureCheck, Step, Take, TakeForm, Values,
 };
+use crate::reason::{Log, Reason};
 use crate::request::{Source, UriPattern};
 use template::{
     array, call, expr_stmt, ident, num_lit, or, paren, plus, seq, str_array, str_lit, undefined, var_decl, Templates,
@@ -40,7 +42,20 @@ pub fn emit(plan: &Plan, style: Style) -> String {
     for step in &plan.steps {
         steps.add(step);
     }
-    skeleton.visit_mut_with(&mut SpliceSteps(Some(steps.out)));
+    skeleton.visit_mut_with(&mut Splice("$STEPS", Some(steps.out)));
+    skeleton.visit_mut_with(&mut Splice("$CAUGHT", Some(caught(&templates, plan))));
+    let strip = plan.steps.iter().find_map(|s| match s {
+        Step::TakeToken(take) => Some(take.strip.as_slice()),
+        _ => None,
+    });
+    let deletes = strip.unwrap_or_default().iter().map(|source| steps_delete(&templates, source)).collect();
+    skeleton.visit_mut_with(&mut Splice("$STRIP", Some(deletes)));
+    let credentials = match &plan.cors {
+        Some(c) if c.credentials => vec![templates.stmt("cors_credentials", &[])],
+        _ => Vec::new(),
+    };
+    skeleton.visit_mut_with(&mut Splice("$CREDENTIALS", Some(credentials)));
+    let max_age = plan.cors.as_ref().map_or(0, |c| c.max_age);
     let constants = plan.constants.iter().map(|c| var_decl(c.name, str_array(&c.values))).collect();
     skeleton.visit_mut_with(&mut SpliceConstants(Some(constants)));
     items.extend(skeleton);
@@ -51,6 +66,7 @@ pub fn emit(plan: &Plan, style: Style) -> String {
 
     let (key, keys) = key_values(&plan.keys);
     let (denied, deny) = deny(&templates, &plan.deny);
+    let deny = with_cors(&templates, plan, deny);
     template::fill_placeholders(
         &mut items,
         &[
@@ -59,8 +75,10 @@ pub fn emit(plan: &Plan, style: Style) -> String {
             ("DENIED", denied),
             ("DENY", deny),
             ("MALFORMED", templates.expr("malformed", &[])),
+            ("MAX_AGE", str_lit(&max_age.to_string())),
         ],
     );
+    reasons::apply(&mut items, &templates, plan.log);
     tidy::drop_unused(&mut items);
     tidy::drop_unused_locals(&mut items);
     tidy::merge_top_level_vars(&mut items);
@@ -93,7 +111,7 @@ impl Steps<'_> {
 
     fn add(&mut self, step: &Step) {
         match step {
-            Step::Public(patterns) => {
+            Step::Public { patterns, strip } => {
                 let matches = patterns
                     .iter()
                     .map(|p| match p {
@@ -108,9 +126,17 @@ impl Steps<'_> {
                 };
                 // `!` binds tighter than the comparison it negates.
                 let unsafe_uri = paren(self.t.expr("unsafe", &[]));
-                self.push("public_paths", &[("MATCHES", matches), ("UNSAFE", unsafe_uri)]);
+                let request = self.let_through(strip);
+                self.push("public_paths", &[("MATCHES", matches), ("UNSAFE", unsafe_uri), ("REQUEST", request)]);
             }
-            Step::Preflight => self.push("preflight", &[]),
+            Step::Preflight { strip } => {
+                let request = self.let_through(strip);
+                self.push("preflight", &[("REQUEST", request)]);
+            }
+            Step::CorsPreflight => {
+                self.push("cors_preflight", &[]);
+                self.push("cors_refused", &[]);
+            }
             Step::TakeToken(take) => {
                 let chain = self.source_chain(&take.chain);
                 self.out.push(chain);
@@ -120,9 +146,12 @@ impl Steps<'_> {
                     }
                     AfterTake::CheckTaken => self.push("well_formed_taken", &[]),
                 }
-                if let Some(source) = &take.strip {
-                    let (object, name) = self.source(source);
-                    self.push("strip", &[("SOURCE", object), ("NAME", name)]);
+                if !take.strip.is_empty() && self.strips_elsewhere() {
+                    self.push("strip_all", &[]);
+                } else {
+                    for source in &take.strip {
+                        self.out.push(steps_delete(self.t, source));
+                    }
                 }
                 self.push("split", &[]);
             }
@@ -158,7 +187,7 @@ impl Steps<'_> {
             Step::MaxAge { oldest, leeway } => {
                 self.push("max_age", &[("OLDEST", num_lit(*oldest as f64)), ("LEEWAY", num_lit(*leeway as f64))]);
             }
-            Step::Claim(ClaimRule { claim, test, values }) => {
+            Step::Claim(ClaimRule { claim, test, values, reason }) => {
                 let (fragment, value) = match (test, values) {
                     (ClaimTest::Equals, Values::One(v)) => ("claim_equals_one", str_lit(v)),
                     (ClaimTest::Equals, Values::List(i)) => ("claim_equals_any", ident(self.plan.constants[*i].name)),
@@ -167,16 +196,39 @@ impl Steps<'_> {
                         ("claim_contains_any", ident(self.plan.constants[*i].name))
                     }
                 };
-                self.push(fragment, &[("CLAIM", str_lit(claim)), ("VALUES", value)]);
+                let fill = [("CLAIM", str_lit(claim)), ("VALUES", value), ("REASON", str_lit(reason.code()))];
+                self.push(fragment, &fill);
             }
-            Step::NoClaim(claim) => self.push("claim_absent", &[("CLAIM", str_lit(claim))]),
+            Step::NoClaim { claim, reason } => {
+                self.push("claim_absent", &[("CLAIM", str_lit(claim)), ("REASON", str_lit(reason.code()))])
+            }
             Step::Scope(claim) => {
                 self.push("scope", &[("CLAIM", str_lit(claim)), ("UNSAFE", self.t.expr("unsafe", &[]))])
             }
             Step::Handoff { cookie, attributes } => {
-                self.push("handoff", &[("COOKIE", str_lit(cookie)), ("ATTRIBUTES", str_lit(attributes))]);
+                let fill = [("COOKIE", str_lit(cookie)), ("ATTRIBUTES", str_lit(attributes))];
+                let response = with_cors(self.t, self.plan, self.t.expr("handoff_response", &fill));
+                self.push("handoff", &[("RESPONSE", response)]);
             }
         }
+    }
+
+    /// What a request let through without a token returns: `strip(request)` when every token
+    /// source is to be removed, else the request as it came.
+    fn let_through(&self, strip: &[Source]) -> Expr {
+        if strip.is_empty() {
+            ident("request")
+        } else {
+            self.t.expr("strip_all", &[])
+        }
+    }
+
+    /// Whether requests are also let through without a token, with every source removed.
+    fn strips_elsewhere(&self) -> bool {
+        self.plan.steps.iter().any(|s| match s {
+            Step::Public { strip, .. } | Step::Preflight { strip } => !strip.is_empty(),
+            _ => false,
+        })
     }
 
     /// `if (found = SOURCE1) ...; else if (found = SOURCE2) ...; else break checks;`
@@ -197,7 +249,12 @@ impl Steps<'_> {
                     if remove.is_empty() {
                         self.t.stmt("take", &fill)
                     } else {
-                        self.t.stmt("take_remove", &[fill.as_slice(), &[("REMOVE", seq(remove))]].concat())
+                        // The right operand of `&&`: an assignment (`moved = true`) in parentheses.
+                        let remove = match seq(remove) {
+                            assign @ Expr::Assign(_) => paren(assign),
+                            other => other,
+                        };
+                        self.t.stmt("take_remove", &[fill.as_slice(), &[("REMOVE", remove)]].concat())
                     }
                 }
             };
@@ -240,13 +297,32 @@ impl Steps<'_> {
 
     /// The object a source is read from, and the name in it.
     fn source(&self, source: &Source) -> (Expr, Expr) {
-        let (fragment, name) = match source {
-            Source::Query(n) => ("source_query", n),
-            Source::Header(n) => ("source_header", n),
-            Source::Cookie(n) => ("source_cookie", n),
-        };
-        (self.t.expr(fragment, &[]), str_lit(name))
+        source_parts(self.t, source)
     }
+}
+
+/// The object a source is read from (`request.querystring`, ...), and the name in it.
+fn source_parts(t: &Templates, source: &Source) -> (Expr, Expr) {
+    let (fragment, name) = match source {
+        Source::Query(n) => ("source_query", n),
+        Source::Header(n) => ("source_header", n),
+        Source::Cookie(n) => ("source_cookie", n),
+    };
+    (t.expr(fragment, &[]), str_lit(name))
+}
+
+/// A response the function makes, with the CORS headers when the plan has `cors`.
+fn with_cors(t: &Templates, plan: &Plan, response: Expr) -> Expr {
+    match plan.cors {
+        Some(_) => t.expr("with_cors", &[("RESPONSE", response)]),
+        None => response,
+    }
+}
+
+/// `delete request.querystring.NAME;` (or headers, cookies): one source removed.
+fn steps_delete(t: &Templates, source: &Source) -> Stmt {
+    let (object, name) = source_parts(t, source);
+    t.stmt("strip", &[("SOURCE", object), ("NAME", name)])
 }
 
 /// The values of `$KEY` (the first key) and `$KEYS` (`[kid, secret, ...]`); the one a step does
@@ -322,18 +398,29 @@ impl VisitMut for SpliceConstants {
     }
 }
 
-/// Replaces the statement `$STEPS;` of the skeleton with the steps.
-struct SpliceSteps(Option<Vec<Stmt>>);
+/// With `log`, what the handler's `catch` sets `why` to (steps.js, `caught`); nothing without.
+fn caught(t: &Templates, plan: &Plan) -> Vec<Stmt> {
+    if plan.log == Log::None {
+        return Vec::new();
+    }
+    let store = plan.steps.iter().any(|s| matches!(s, Step::Signature(SignatureCheck::Store { .. })));
+    let before_clock = if store { t.expr("caught_store", &[]) } else { str_lit(Reason::Header.code()) };
+    vec![t.stmt("caught", &[("BEFORE_CLOCK", before_clock)])]
+}
 
-impl VisitMut for SpliceSteps {
+/// Replaces the statement `NAME;` of the skeleton (`$STEPS;`, `$CAUGHT;`) with statements.
+struct Splice(&'static str, Option<Vec<Stmt>>);
+
+impl VisitMut for Splice {
     fn visit_mut_stmts(&mut self, stmts: &mut Vec<Stmt>) {
+        let name = self.0;
         let at = stmts.iter().position(|s| match s {
-            Stmt::Expr(ExprStmt { expr, .. }) => matches!(&**expr, Expr::Ident(i) if &*i.sym == "$STEPS"),
+            Stmt::Expr(ExprStmt { expr, .. }) => matches!(&**expr, Expr::Ident(i) if &*i.sym == name),
             _ => false,
         });
         if let Some(at) = at {
-            let steps = self.0.take().expect("templates/function.js has one `$STEPS;`");
-            stmts.splice(at..=at, steps);
+            let with = self.1.take().unwrap_or_else(|| panic!("templates/function.js has one `{name};`"));
+            stmts.splice(at..=at, with);
         } else {
             stmts.visit_mut_children_with(self);
         }

@@ -223,8 +223,32 @@ fn same_exit(a: &Stmt, b: &Stmt) -> bool {
             x.sym == y.sym
         }
         (Stmt::Return(ReturnStmt { arg: Some(x), .. }), Stmt::Return(ReturnStmt { arg: Some(y), .. })) => {
-            matches!((&**x, &**y), (Expr::Ident(x), Expr::Ident(y)) if x.sym == y.sym)
+            same_name_or_call(x, y)
         }
+        _ => false,
+    }
+}
+
+/// Both are the same name, or the same function called with the same names (`strip(request)`):
+/// evaluated once where it was evaluated in either place, it gives the same value.
+fn same_name_or_call(x: &Expr, y: &Expr) -> bool {
+    let names = |args: &[ExprOrSpread]| -> Option<Vec<Atom>> {
+        args.iter()
+            .map(|a| match (&a.spread, &*a.expr) {
+                (None, Expr::Ident(i)) => Some(i.sym.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    match (x, y) {
+        (Expr::Ident(x), Expr::Ident(y)) => x.sym == y.sym,
+        (Expr::Call(a), Expr::Call(b)) => match (&a.callee, &b.callee) {
+            (Callee::Expr(f), Callee::Expr(g)) => {
+                matches!((&**f, &**g), (Expr::Ident(f), Expr::Ident(g)) if f.sym == g.sym)
+                    && names(&a.args).is_some_and(|n| Some(n) == names(&b.args))
+            }
+            _ => false,
+        },
         _ => false,
     }
 }
@@ -419,6 +443,16 @@ mod tests {
             merged("function f(x,y,z){l:{if(x=y)y();else break l;if(z)break l;return 1}}"),
             "function f(x,y,z){l:{if(!(x=y)||(y(),z))break l;return 1}}"
         );
+    }
+
+    #[test]
+    fn returns_of_the_same_call_merge() {
+        assert_eq!(
+            merged("function f(a,b,r){if(a)return g(r);if(b)return g(r)}"),
+            "function f(a,b,r){if(a||b)return g(r)}"
+        );
+        let code = "function f(a,b,r){if(a)return g(r);if(b)return g(a)}";
+        assert_eq!(merged(code), "function f(a,b,r){if(a)return g(r);if(b)return g(a)}");
     }
 
     #[test]

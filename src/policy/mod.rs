@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use crate::cloudfront::Runtime;
 use crate::request::{Source, UriPattern};
 
+pub use crate::reason::Log;
 pub use validate::{parse_pattern, validate};
 
 /// Whether a time claim must be present.
@@ -56,6 +57,17 @@ pub struct Handoff {
     pub cookie: String,
     /// The cookie's `Path`. Defaults to `/`.
     pub path: String,
+}
+
+/// CORS on the responses the function makes, and preflights it answers (`cors`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cors {
+    /// Matched exactly against the request's `origin`; at least one.
+    pub origins: Vec<String>,
+    /// `access-control-allow-credentials: true`. Defaults to false.
+    pub credentials: bool,
+    /// Seconds, `access-control-max-age` of a preflight's answer. Defaults to 600.
+    pub max_age: u32,
 }
 
 /// The audiences a token may name (`claims.aud`).
@@ -109,6 +121,10 @@ pub struct Policy {
     pub preflight: bool,
     /// Defaults to a 401.
     pub deny: Deny,
+    /// Defaults to none.
+    pub log: Log,
+    /// Defaults to none.
+    pub cors: Option<Cors>,
 }
 
 /// A policy file that cannot be used, with the file, the JSON path of the field and the reason.

@@ -58,6 +58,32 @@ pub struct RawPolicy {
     /// What a denied request gets: `{"status": 401}` (or 403, 404), or `{"redirect": URL}`.
     #[schemars(extend("default" = {"status": 401}))]
     pub deny: Option<RawDeny>,
+    /// Where the function states why it decided, as a reason code (`expired`, `signature`, `ok`,
+    /// ...): `none` (nothing, at no cost), `console` (`cfjwt: deny CODE` with `console.log`, in
+    /// CloudWatch Logs) or `access-log` (`deny CODE` in the access logs, runtime
+    /// `cloudfront-js-2.0`). The viewer never sees it.
+    #[schemars(default, schema_with = "super::schema::log", extend("default" = "none"))]
+    pub log: Option<String>,
+    /// CORS on the responses the function makes itself (denials, redirects, the hand-off), and
+    /// CORS preflights answered by the function: for players and apps on another origin.
+    pub cors: Option<RawCors>,
+}
+
+/// `cors`: the origins whose pages may read the function's own responses.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCors {
+    /// Origins, each `https://host` or `http://host`, with a port when not the default, no path:
+    /// matched exactly against the request's `origin` header.
+    #[schemars(required, schema_with = "super::schema::cors_origins")]
+    pub origins: Option<Vec<String>>,
+    /// `access-control-allow-credentials: true`, for `fetch` with credentials and
+    /// `withCredentials` (cookies).
+    #[schemars(extend("default" = false))]
+    pub credentials: Option<bool>,
+    /// Seconds a browser may keep a preflight's answer (`access-control-max-age`); 0 to 86400.
+    #[schemars(range(min = 0, max = super::rules::MAX_CORS_MAX_AGE), extend("default" = 600))]
+    pub max_age: Option<i64>,
 }
 
 /// Where the function finds the HMAC secret.

@@ -7,6 +7,23 @@ use crate::cloudfront::headers::{self, DISALLOWED, READ_ONLY_IN_REQUEST};
 use crate::cloudfront::MAX_KVS_KEY_BYTES;
 
 /// The largest `claims.leeway` accepted, in seconds.
+/// The longest `cors.max_age`, a day (browsers keep a preflight's answer two hours at most).
+pub const MAX_CORS_MAX_AGE: i64 = 86_400;
+
+/// An origin as a browser sends it in `origin`: `http://` or `https://`, a host of lower-case
+/// letters, digits, `.` and `-`, and a port of 1 to 5 digits when not the default; no path, no
+/// trailing slash.
+pub fn is_origin(text: &str) -> bool {
+    let Some(rest) = text.strip_prefix("https://").or_else(|| text.strip_prefix("http://")) else { return false };
+    let (host, port) = rest.split_once(':').map_or((rest, None), |(h, p)| (h, Some(p)));
+    let host_ok = !host.is_empty()
+        && host.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
+    host_ok && port.is_none_or(|p| (1..=5).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The pattern of [`is_origin`].
+pub const ORIGIN: &str = "^https?://[a-z0-9.-]+(:[0-9]{1,5})?$";
+
 pub const MAX_LEEWAY: i64 = 300;
 
 /// Names every JavaScript object already answers to: a token source with one of these names
@@ -146,6 +163,16 @@ mod tests {
 
     const SAMPLES: &[&str] = &[
         "",
+        "https://app.example.com",
+        "http://localhost:8787",
+        "https://app.example.com/",
+        "https://App.example.com",
+        "https://a:",
+        "https://a:123456",
+        "ftp://a",
+        "https://",
+        "https://a.b:443",
+        "https://a b",
         "a",
         "jwt",
         "x-token",
@@ -216,6 +243,7 @@ mod tests {
         agree("cookie path", is_cookie_path, &cookie_path_pattern());
         agree("redirect", is_redirect, &redirect_pattern());
         agree("key id", is_key_id, KEY_ID);
+        agree("origin", is_origin, ORIGIN);
         agree("unusable header", is_unusable_header, &unusable_header_pattern());
     }
 

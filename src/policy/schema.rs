@@ -13,12 +13,15 @@
 //! written with a fraction or exponent (`30.0`, `3e1`), a key name (`key.kvs`) of 512 characters
 //! or fewer but more than 512 UTF-8 bytes, duplicate keys in one object, and a
 //! `token.handoff.cookie` that names a cookie other than the `cookie:NAME` sources (the schema
-//! asks for a `cookie:` and a `query:` source, but cannot compare the names).
+//! asks for a `cookie:` and a `query:` source, but cannot compare the names), and, with a
+//! hand-off, that cookie listed before the first `query:` source (the schema cannot compare
+//! positions in a list).
 
 use schemars::{json_schema, Schema, SchemaGenerator};
 use serde_json::{json, Value};
 
 use super::rules::{self, COOKIE_NAME, HEADER_NAME, OBJECT_PROTOTYPE_NAMES};
+use super::Log;
 use crate::cloudfront::Runtime;
 
 /// The policy's JSON Schema as a JSON value.
@@ -50,12 +53,17 @@ pub fn store_needs_a_runtime_with_it(schema: &mut Schema) {
     let without: Vec<&str> =
         Runtime::ALL.iter().map(|r| r.profile()).filter(|p| !p.key_value_store).map(|p| p.runtime.name()).collect();
     debug_assert!(Runtime::default().profile().key_value_store, "a policy without `runtime` may read the store");
+    // The access logs' custom data comes with the same runtimes as the store.
+    let without_log_data: Vec<&str> =
+        Runtime::ALL.iter().map(|r| r.profile()).filter(|p| !p.log_custom_data).map(|p| p.runtime.name()).collect();
+    assert_eq!(without, without_log_data, "one `if` serves the store and the access logs");
     schema.insert("if".into(), json!({ "required": ["runtime"], "properties": { "runtime": { "enum": without } } }));
     schema.insert(
         "then".into(),
         json!({
             "properties": {
                 "key": { "anyOf": [{ "type": "null" }, { "properties": { "kvs": { "type": "null" } } }] },
+                "log": { "not": { "const": "access-log" } },
             },
         }),
     );
@@ -64,6 +72,18 @@ pub fn store_needs_a_runtime_with_it(schema: &mut Schema) {
 /// `runtime`: one of CloudFront's runtime names.
 pub fn runtime(_: &mut SchemaGenerator) -> Schema {
     let mut names: Vec<Value> = Runtime::ALL.iter().map(|r| json!(r.name())).collect();
+    names.push(Value::Null);
+    json_schema!({ "type": ["string", "null"], "enum": names })
+}
+
+/// `cors.origins`: a non-empty list of origins.
+pub fn cors_origins(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({ "type": ["array", "null"], "minItems": 1, "items": { "type": "string", "pattern": rules::ORIGIN } })
+}
+
+/// `log`: one of its names.
+pub fn log(_: &mut SchemaGenerator) -> Schema {
+    let mut names: Vec<Value> = Log::NAMES.iter().map(|n| json!(n)).collect();
     names.push(Value::Null);
     json_schema!({ "type": ["string", "null"], "enum": names })
 }

@@ -3,9 +3,9 @@
 
 use std::path::Path;
 
-use super::raw::{OneOrMany, RawAudience, RawClaims, RawDeny, RawHandoff, RawPolicy};
+use super::raw::{OneOrMany, RawAudience, RawClaims, RawCors, RawDeny, RawHandoff, RawPolicy};
 use super::rules::{self, MAX_LEEWAY, OBJECT_PROTOTYPE_NAMES};
-use super::{Audience, Claims, Deny, Handoff, KeySource, Policy, PolicyError, Presence};
+use super::{Audience, Claims, Cors, Deny, Handoff, KeySource, Log, Policy, PolicyError, Presence};
 use crate::cloudfront::headers::{is_disallowed, is_read_only_in_request};
 use crate::cloudfront::{Profile, Runtime, MAX_KVS_KEY_BYTES};
 use crate::request::{Source, UriPattern};
@@ -219,6 +219,36 @@ pub fn validate(raw: RawPolicy) -> Result<Policy, FieldError> {
         Some(d) => validate_deny(d)?,
     };
 
+    let log = match raw.log.as_deref() {
+        None | Some("none") => Log::None,
+        Some("console") => Log::Console,
+        Some("access-log") if runtime.profile().log_custom_data => Log::AccessLog,
+        Some("access-log") => {
+            let with = Profile::runtimes_with(|p| p.log_custom_data);
+            return err(
+                "log",
+                format!(
+                    "the access logs' custom data needs runtime {with}; set \"runtime\": \"{with}\" or use \"console\""
+                ),
+            );
+        }
+        Some(other) => {
+            return err("log", format!("`{other}` is not a log setting; use one of {}", Log::NAMES.join(", ")))
+        }
+    };
+
+    let preflight = raw.preflight.unwrap_or(false);
+    let cors = match raw.cors {
+        None => None,
+        Some(_) if preflight => {
+            return err(
+                "preflight",
+                "`cors` answers CORS preflights itself (204 for a listed origin), and `preflight` would let them through to the origin: drop `preflight`",
+            )
+        }
+        Some(c) => Some(validate_cors(c)?),
+    };
+
     Ok(Policy {
         runtime,
         key,
@@ -227,9 +257,40 @@ pub fn validate(raw: RawPolicy) -> Result<Policy, FieldError> {
         handoff,
         claims,
         public,
-        preflight: raw.preflight.unwrap_or(false),
+        preflight,
         deny,
+        log,
+        cors,
     })
+}
+
+fn validate_cors(raw: RawCors) -> Result<Cors, FieldError> {
+    let origins = match raw.origins {
+        None => {
+            return err(
+                "cors.origins",
+                "list the origins whose pages may read the answers, such as \"https://app.example.com\"",
+            )
+        }
+        Some(list) if list.is_empty() => return err("cors.origins", "the list is empty; name at least one origin"),
+        Some(list) => list,
+    };
+    for (i, origin) in origins.iter().enumerate() {
+        if !rules::is_origin(origin) {
+            return err(
+                format!("cors.origins[{i}]"),
+                format!("`{origin}` is not an origin as a browser sends it: `https://host` or `http://host:port`, lower case, no path or trailing slash (and no `*`: origins are matched exactly)"),
+            );
+        }
+    }
+    let max_age = match raw.max_age {
+        None => 600,
+        Some(s) if (0..=rules::MAX_CORS_MAX_AGE).contains(&s) => s as u32,
+        Some(s) => {
+            return err("cors.max_age", format!("{s} is out of range; give 0 to {} seconds", rules::MAX_CORS_MAX_AGE))
+        }
+    };
+    Ok(Cors { origins, credentials: raw.credentials.unwrap_or(false), max_age })
 }
 
 fn validate_handoff(raw: RawHandoff, sources: &[Source]) -> Result<Handoff, FieldError> {
@@ -254,6 +315,21 @@ fn validate_handoff(raw: RawHandoff, sources: &[Source]) -> Result<Handoff, Fiel
             "token.handoff.path",
             format!("`{path}` is not a cookie path; use a path starting with `/`, without spaces, `;` or `,`"),
         );
+    }
+    // A viewer who holds an old cookie and follows a fresh link must get what the link opens: the
+    // query source, read first, wins.
+    let cookie_at = sources.iter().position(|s| *s == Source::Cookie(cookie.clone()));
+    let query_at = sources.iter().position(|s| matches!(s, Source::Query(_)));
+    if let (Some(c), Some(q)) = (cookie_at, query_at) {
+        if c < q {
+            return err(
+                "token.from",
+                format!(
+                    "with token.handoff, `{}` must come before `cookie:{cookie}`: the first present source is the only one read, so a viewer holding an older cookie would never get what a fresh link opens",
+                    sources[q].label()
+                ),
+            );
+        }
     }
     Ok(Handoff { cookie, path })
 }
@@ -486,8 +562,10 @@ mod tests {
 
     #[test]
     fn handoff_needs_a_query_and_its_cookie_source() {
-        let ok = policy(r#"{"token": {"from": ["cookie:t", "query:jwt"], "handoff": {"cookie": "t"}}}"#).unwrap();
+        let ok = policy(r#"{"token": {"from": ["query:jwt", "cookie:t"], "handoff": {"cookie": "t"}}}"#).unwrap();
         assert_eq!(ok.handoff, Some(Handoff { cookie: "t".into(), path: "/".into() }));
+        let e = policy(r#"{"token": {"from": ["cookie:t", "query:jwt"], "handoff": {"cookie": "t"}}}"#).unwrap_err();
+        assert!(e.contains("token.from: with token.handoff, `query:jwt` must come before `cookie:t`"), "{e}");
         let e = policy(r#"{"token": {"from": ["query:jwt"], "handoff": {"cookie": "t"}}}"#).unwrap_err();
         assert!(e.contains("token.handoff.cookie: `t` is not a source"), "{e}");
         let e = policy(r#"{"token": {"from": ["cookie:t"], "handoff": {"cookie": "t"}}}"#).unwrap_err();

@@ -30,15 +30,19 @@ function some(value, test) {
     }
     return hit;
 }
+function strip(request) {
+    delete request.headers.authorization;
+    return request;
+}
 function handler(event) {
     var request = event.request, now, found, token, header, payload;
     try {
         checks: {
-            if (request.method == "OPTIONS" && request.headers.origin && request.headers["access-control-request-method"]) return request;
+            if (request.method == "OPTIONS" && request.headers.origin && request.headers["access-control-request-method"]) return strip(request);
             if (found = request.headers.authorization) token = bearer(found.value);
             else break checks;
             if (!token || found.multiValue && found.multiValue.length > 1) break checks;
-            delete request.headers.authorization;
+            strip(request);
             token = token.split(".");
             if (!signed(KEY, token)) break checks;
             if (token[0] != STANDARD_HEADER && ((header = decode(token[0])).alg !== "HS256" || "crit" in header)) break checks;

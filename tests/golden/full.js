@@ -39,17 +39,24 @@ function some(value, test) {
     }
     return hit;
 }
+function strip(request) {
+    delete request.headers.authorization;
+    delete request.cookies.token;
+    delete request.querystring.jwt;
+    return request;
+}
 function handler(event) {
     var request = event.request, now, found, token, header, payload;
     try {
         checks: {
-            if ((request.uri == "/favicon.ico" || request.uri.lastIndexOf("/public/", 0) == 0) && !(request.uri.search(UNSAFE) >= 0)) return request;
-            if (request.method == "OPTIONS" && request.headers.origin && request.headers["access-control-request-method"]) return request;
-            if (found = request.headers.authorization) (token = bearer(found.value)) && delete request.headers.authorization;
-            else if (found = request.cookies.token) (token = checked(found.value)) && delete request.cookies.token;
-            else if (found = request.querystring.jwt) (token = checked(found.value)) && delete request.querystring.jwt;
+            if ((request.uri == "/favicon.ico" || request.uri.lastIndexOf("/public/", 0) == 0) && !(request.uri.search(UNSAFE) >= 0)) return strip(request);
+            if (request.method == "OPTIONS" && request.headers.origin && request.headers["access-control-request-method"]) return strip(request);
+            if (found = request.headers.authorization) token = bearer(found.value);
+            else if (found = request.cookies.token) token = checked(found.value);
+            else if (found = request.querystring.jwt) token = checked(found.value);
             else break checks;
             if (!token || found.multiValue && found.multiValue.length > 1) break checks;
+            strip(request);
             token = token.split(".");
             if (!signed(KEY, token)) break checks;
             if (token[0] != STANDARD_HEADER && ((header = decode(token[0])).alg !== "HS256" || "crit" in header)) break checks;

@@ -31,10 +31,11 @@ async function handler(event) {
         checks: {
             if (found = request.cookies.token) {
                 if (token = found.value, token[token.length - 44] != "." || token.search(TOKEN)) break checks;
-                delete request.cookies.token;
-            } else if (found = request.headers.authorization) (token = bearer(found.value)) && delete request.headers.authorization;
+            } else if (found = request.headers.authorization) token = bearer(found.value);
             else break checks;
             if (!token || found.multiValue && found.multiValue.length > 1) break checks;
+            delete request.cookies.token;
+            delete request.headers.authorization;
             token = token.split(".");
             header = token[0] == STANDARD_HEADER ? STANDARD : decode(token[0]);
             if (header.kid !== void 0 && (typeof header.kid != "string" || header.kid.search(KEY_ID))) break checks;

@@ -1,6 +1,6 @@
 // cloudfront-js-2.0
 import crypto from "crypto";
-var KEY = "cfjwt-demo-key-PUBLIC-never-use-in-production-0123456789", TOKEN = /^[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/, UNSAFE = /(^|\/)\.\.?(\/|(?![\s\S]))|\\|%(2e|2f|5c)/i, STANDARD_HEADER = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9", finite = Number.isFinite, DENIED = {
+var KEY = "cfjwt-demo-key-PUBLIC-never-use-in-production-0123456789", TOKEN = /^[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/, UNSAFE = /(^|\/)\.\.?(\/|(?![\s\S]))|\\|%(2e|2f|5c)/i, SLASHES = /^[\/\\]+/, STANDARD_HEADER = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9", finite = Number.isFinite, DENIED = {
     statusCode: 401,
     statusDescription: "Unauthorized",
     headers: {
@@ -52,21 +52,27 @@ function handoff(request, value, exp, now, name, attributes) {
         statusDescription: "Found",
         headers: {
             location: {
-                value: query.length ? request.uri + "?" + query.join("&") : request.uri
+                value: request.uri.replace(SLASHES, "/") + (query.length ? "?" + query.join("&") : "")
             }
         },
         cookies: cookies
     };
 }
+function strip(request) {
+    delete request.querystring.jwt;
+    delete request.cookies.token;
+    return request;
+}
 function handler(event) {
     var request = event.request, now, found, token, header, payload, moved;
     try {
         checks: {
-            if (request.uri == "/favicon.ico" && !(request.uri.search(UNSAFE) >= 0)) return request;
-            if (found = request.cookies.token) (token = checked(found.value)) && delete request.cookies.token;
-            else if (found = request.querystring.jwt) (token = checked(found.value)) && (delete request.querystring.jwt, moved = true);
+            if (request.uri == "/favicon.ico" && !(request.uri.search(UNSAFE) >= 0)) return strip(request);
+            if (found = request.querystring.jwt) (token = checked(found.value)) && (moved = true);
+            else if (found = request.cookies.token) token = checked(found.value);
             else break checks;
             if (!token || found.multiValue && found.multiValue.length > 1) break checks;
+            strip(request);
             token = token.split(".");
             if (!signed(KEY, token)) break checks;
             if (token[0] != STANDARD_HEADER && ((header = decode(token[0])).alg !== "HS256" || "crit" in header)) break checks;

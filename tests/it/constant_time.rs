@@ -108,9 +108,10 @@ fn njs_traces(code: &str, cases: &[Case]) -> Vec<Trace> {
 fn engine_traces(code: &str, cases: &[Case]) -> Vec<Trace> {
     in_engine::answers(code, cases)
         .into_iter()
-        .map(|(outcome, logs)| {
+        .map(|a| {
+            let outcome = a.outcome;
             assert!(!matches!(outcome, Outcome::Failed(_)), "the function failed in the bundled engine: {outcome:?}");
-            Trace { reads: reads_in(&logs), allowed: outcome.allowed() }
+            Trace { reads: reads_in(&a.logs), allowed: outcome.allowed() }
         })
         .collect()
 }

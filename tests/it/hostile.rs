@@ -96,6 +96,8 @@ struct PolicySpec {
     public: Option<Vec<&'static str>>,
     preflight: Option<bool>,
     deny: Option<Value>,
+    /// `log`: `console`, or `access-log` (runtime 2.0; `console` on 1.0).
+    log: Option<&'static str>,
 }
 
 impl PolicySpec {
@@ -156,6 +158,10 @@ impl PolicySpec {
         }
         if let Some(d) = &self.deny {
             p.insert("deny".into(), d.clone());
+        }
+        if let Some(log) = self.log {
+            let log = if log == "access-log" && self.runtime == Some("cloudfront-js-1.0") { "console" } else { log };
+            p.insert("log".into(), json!(log));
         }
         Value::Object(p)
     }
@@ -258,6 +264,7 @@ fn policy() -> impl Strategy<Value = PolicySpec> {
         opt(select(vec!["required", "optional"])),
         opt(select(vec![0i64, 1, 30, 300])),
         opt(select(vec![1i64, 60, 3600])),
+        opt(select(vec!["console", "access-log"])),
     );
     let b = (
         opt(subset(ISSUERS, 2)),
@@ -273,7 +280,7 @@ fn policy() -> impl Strategy<Value = PolicySpec> {
     );
     (a, b).prop_map(
         |(
-            (runtime, keys, kvs, sources, strip, exp, nbf, leeway, max_age),
+            (runtime, keys, kvs, sources, strip, exp, nbf, leeway, max_age, log),
             (iss, iss1, aud, aud1, aud_any, allow_short, scope, public, preflight, deny),
         )| {
             PolicySpec {
@@ -296,6 +303,7 @@ fn policy() -> impl Strategy<Value = PolicySpec> {
                 public,
                 preflight,
                 deny,
+                log,
             }
         },
     )
@@ -1255,11 +1263,33 @@ enum Engines {
 const NJS_CHUNK: usize = 60;
 const NJS_MAX_REQUEST: usize = 1_900;
 
-/// What each engine answered to one request (`None`: not run there).
+/// What each engine answered to one request (`None`: not run there), and the reason it logged.
 #[derive(Clone, Debug, Default)]
 struct Answers {
     njs: Option<Outcome>,
     bundled: Option<Outcome>,
+    njs_reason: Option<String>,
+    bundled_reason: Option<String>,
+}
+
+/// The reason a case logged: `allow CODE` or `deny CODE`, from its `cfjwt: ` log line or its log
+/// custom data.
+fn reason_of(logs: &[String], log_data: Option<&str>) -> Option<String> {
+    let line = logs.iter().rev().find_map(|l| l.split("cfjwt: ").nth(1).map(str::to_owned));
+    line.or(log_data.map(str::to_owned))
+}
+
+/// Whether a logged reason is one of the codes and says what the function did.
+fn reason_fits(reason: Option<&str>, outcome: &Outcome) -> Result<(), String> {
+    let reason = reason.ok_or("logged no reason")?;
+    let (decision, code) = reason.split_once(' ').ok_or(format!("logged {reason:?}"))?;
+    let code = cfjwt::reason::Reason::from_code(code).ok_or(format!("logged {reason:?}: not a reason code"))?;
+    let allowed = matches!(outcome, Outcome::Request(_));
+    let logged_allow = code.decision() == cfjwt::reason::Decision::Allow;
+    if decision != if logged_allow { "allow" } else { "deny" } || allowed != logged_allow {
+        return Err(format!("logged {reason:?} for {outcome:?}"));
+    }
+    Ok(())
 }
 
 /// Runs the cases in the engines asked for. `Both` is `harness::run` taken apart: the bundled
@@ -1269,8 +1299,9 @@ struct Answers {
 fn run_cases(code: &str, cases: &[Case], engines: Engines) -> Vec<Answers> {
     let mut out = vec![Answers::default(); cases.len()];
     if engines != Engines::Njs {
-        for (a, o) in out.iter_mut().zip(harness::in_engine::run(code, cases)) {
-            a.bundled = Some(o);
+        for (a, o) in out.iter_mut().zip(harness::in_engine::answers(code, cases)) {
+            a.bundled_reason = reason_of(&o.logs, o.log_data.as_deref());
+            a.bundled = Some(o.outcome);
         }
     }
     if engines != Engines::Bundled {
@@ -1278,8 +1309,9 @@ fn run_cases(code: &str, cases: &[Case], engines: Engines) -> Vec<Answers> {
             (0..cases.len()).filter(|&i| cases[i].event["request"].to_string().len() <= NJS_MAX_REQUEST).collect();
         for chunk in short.chunks(NJS_CHUNK) {
             let list: Vec<Case> = chunk.iter().map(|&i| cases[i].clone()).collect();
-            for (&i, o) in chunk.iter().zip(harness::under_njs::run(code, &list)) {
-                out[i].njs = Some(o);
+            for (&i, o) in chunk.iter().zip(harness::under_njs::answers(code, &list)) {
+                out[i].njs_reason = reason_of(&o.logs, o.log_data.as_deref());
+                out[i].njs = Some(o.outcome);
             }
         }
     }
@@ -1309,6 +1341,9 @@ enum Kind {
     BundledUnchecked,
     /// njs and the bundled engine both satisfy the reference but answer differently.
     EnginesDiffer,
+    /// The function built with `log` decides otherwise than the one built without, or logs a
+    /// reason that is missing, unknown, or says another decision.
+    Reasons,
 }
 
 impl Kind {
@@ -1318,6 +1353,7 @@ impl Kind {
             Kind::BundledOnly => "decided differently in the bundled engine only; njs decides as the reference does (the engine does not emulate njs there)",
             Kind::BundledUnchecked => "decided differently in the bundled engine; too long to ask njs",
             Kind::EnginesDiffer => "answered differently by njs and the bundled engine, both as the reference allows",
+            Kind::Reasons => "with `log`, answered otherwise than without it, or logged a reason that does not fit",
         }
     }
 }
@@ -1420,19 +1456,48 @@ fn check(s: &Scenario, engines: Engines, tally: &Mutex<Tally>) {
             let list: Vec<Case> = wrong.iter().map(|&i| cases[i].clone()).collect();
             for (&i, a) in wrong.iter().zip(run_cases(&code, &list, Engines::Njs)) {
                 answers[i].njs = a.njs;
+                answers[i].njs_reason = a.njs_reason;
             }
         }
     }
     let mut found = Vec::new();
+    // With `log`: the same answers as the function built without it, and one fitting reason each.
+    let unlogged = s.policy.log.map(|_| {
+        let mut plain = policy.clone();
+        plain.as_object_mut().unwrap().remove("log");
+        harness::in_engine::run(&generate(&plain.to_string(), keys.clone(), s.policy.allow_short), &cases)
+    });
     let mut allowed = 0;
     let mut through_token = Vec::new();
     let mut ran = 0;
-    for (((case, token), answer), expected) in built.iter().zip(&answers).zip(&expected) {
+    for (i, (((case, token), answer), expected)) in built.iter().zip(&answers).zip(&expected).enumerate() {
         if answer.njs.is_none() && answer.bundled.is_none() {
             continue;
         }
         ran += 1;
         let request = &case.event["request"];
+        let describe = |why: String| {
+            format!(
+                "{why}\n  policy {policy_text}\n  keys {ref_keys:?}\n  store {}\n  now {}\n  request {request}\n  {}",
+                case.kvs.as_ref().map_or("none".into(), Value::to_string),
+                case.now,
+                describe_token(token)
+            )
+        };
+        if let Some(unlogged) = &unlogged {
+            let logged = answer.bundled.as_ref().or(answer.njs.as_ref()).unwrap();
+            let reason = answer.bundled_reason.as_deref().or(answer.njs_reason.as_deref());
+            let problem = if *logged != unlogged[i] {
+                Some(format!("with log {logged:?}, without {:?}", unlogged[i]))
+            } else if answer.njs.is_some() && answer.bundled.is_some() && answer.njs_reason != answer.bundled_reason {
+                Some(format!("njs logged {:?}, the bundled engine {:?}", answer.njs_reason, answer.bundled_reason))
+            } else {
+                reason_fits(reason, logged).err()
+            };
+            if let Some(problem) = problem {
+                found.push((Kind::Reasons, describe(problem)));
+            }
+        }
         if matches!(expected, Verdict::Allow(_)) {
             allowed += 1;
             let mut closed = policy.clone();
@@ -1464,15 +1529,7 @@ fn check(s: &Scenario, engines: Engines, tally: &Mutex<Tally>) {
             }
             _ => continue,
         };
-        found.push((
-            kind,
-            format!(
-                "{why}\n  policy {policy_text}\n  keys {ref_keys:?}\n  store {}\n  now {}\n  request {request}\n  {}",
-                case.kvs.as_ref().map_or("none".into(), Value::to_string),
-                case.now,
-                describe_token(token)
-            ),
-        ));
+        found.push((kind, describe(why)));
     }
     if verbose() {
         for (kind, f) in &found {
@@ -1533,7 +1590,7 @@ fn run_property(engines: Engines, requests: usize, seed: u64) {
             tally.disagreements.len(),
             tally.requests
         );
-        for kind in [Kind::UnderNjs, Kind::BundledOnly, Kind::BundledUnchecked, Kind::EnginesDiffer] {
+        for kind in [Kind::UnderNjs, Kind::BundledOnly, Kind::BundledUnchecked, Kind::EnginesDiffer, Kind::Reasons] {
             let of_kind: Vec<&String> =
                 tally.disagreements.iter().filter(|(k, _)| *k == kind).map(|(_, f)| f).collect();
             if let Some(first) = of_kind.first() {

@@ -72,6 +72,12 @@ impl Outcome {
 /// Runs a function on cases under njs and in the bundled engine, asserts that both agree, and
 /// returns the outcomes.
 pub fn run(code: &str, cases: &[Case]) -> Vec<Outcome> {
+    run_with_reasons(code, cases).into_iter().map(|(outcome, _)| outcome).collect()
+}
+
+/// As [`run`], with the reason each case logged (`allow CODE` or `deny CODE`, from a
+/// `cfjwt: ` log line or the access logs' custom data), which both engines must agree on too.
+pub fn run_with_reasons(code: &str, cases: &[Case]) -> Vec<(Outcome, Option<String>)> {
     // Both engines get the event as CloudFront builds it (every object present).
     let cases: Vec<Case> = cases
         .iter()
@@ -81,10 +87,29 @@ pub fn run(code: &str, cases: &[Case]) -> Vec<Outcome> {
         })
         .collect();
     let cases = &cases[..];
-    let by_njs = under_njs::run(code, cases);
-    let by_engine = in_engine::run(code, cases);
+    let by_njs: Vec<(Outcome, Option<String>)> = under_njs::answers(code, cases)
+        .into_iter()
+        .map(|a| {
+            let reason = reason_of(&a.logs, a.log_data.as_deref());
+            (a.outcome, reason)
+        })
+        .collect();
+    let by_engine: Vec<(Outcome, Option<String>)> = in_engine::answers(code, cases)
+        .into_iter()
+        .map(|a| {
+            let reason = reason_of(&a.logs, a.log_data.as_deref());
+            (a.outcome, reason)
+        })
+        .collect();
     for (i, (a, b)) in by_njs.iter().zip(&by_engine).enumerate() {
         assert_eq!(a, b, "njs and the bundled engine disagree on case {i}: {:?}", cases[i].event);
     }
     by_njs
+}
+
+/// The reason a case logged: its `cfjwt: ` line (at most one), or its log custom data.
+fn reason_of(logs: &[String], log_data: Option<&str>) -> Option<String> {
+    let lines: Vec<&str> = logs.iter().filter_map(|l| l.split("cfjwt: ").nth(1)).collect();
+    assert!(lines.len() <= 1, "more than one reason logged: {logs:?}");
+    lines.first().map(|l| l.to_string()).or(log_data.map(str::to_owned))
 }

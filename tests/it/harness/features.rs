@@ -90,7 +90,7 @@ pub fn combinations() -> Vec<Combination> {
             }
             let mut token = json!({"from": sources, "strip": !on(1)});
             if on(2) {
-                token["from"] = json!(["cookie:token", "query:jwt", "header:authorization"]);
+                token["from"] = json!(["query:jwt", "cookie:token", "header:authorization"]);
                 token["handoff"] = json!({"cookie": "token", "path": "/courses/"});
             }
             let mut claims = json!({"exp": if on(3) { "optional" } else { "required" }, "nbf": if on(3) { "required" } else { "optional" }});

@@ -11,11 +11,20 @@ use super::scenario::runtime_of;
 use super::{Case, Outcome};
 
 pub fn run(code: &str, cases: &[Case]) -> Vec<Outcome> {
-    answers(code, cases).into_iter().map(|(outcome, _)| outcome).collect()
+    answers(code, cases).into_iter().map(|a| a.outcome).collect()
 }
 
-/// What the function did with each case, and the lines it logged (its top level's included).
-pub fn answers(code: &str, cases: &[Case]) -> Vec<(Outcome, Vec<String>)> {
+/// What the function did with one case in the bundled engine.
+pub struct Answer {
+    pub outcome: Outcome,
+    /// The lines it logged (its top level's included).
+    pub logs: Vec<String>,
+    /// What it last gave `cf.logCustomData`, as CloudFront keeps it.
+    pub log_data: Option<String>,
+}
+
+/// What the function did with each case.
+pub fn answers(code: &str, cases: &[Case]) -> Vec<Answer> {
     let runtime = runtime_of(code);
     let mut out = Vec::with_capacity(cases.len());
     let mut start = 0;
@@ -35,7 +44,8 @@ pub fn answers(code: &str, cases: &[Case]) -> Vec<(Outcome, Vec<String>)> {
         let results = runtime::run(code, &events, &opts).expect("the bundled engine runs the function");
         out.extend(results.into_iter().map(|r| {
             if r.failed() {
-                return (Outcome::Failed(r.function_error_message), r.function_execution_logs);
+                let outcome = Outcome::Failed(r.function_error_message);
+                return Answer { outcome, logs: r.function_execution_logs, log_data: r.log_custom_data };
             }
             let v: Value = serde_json::from_str(&r.function_output).expect("FunctionOutput is JSON");
             let outcome = match (v.get("request"), v.get("response")) {
@@ -43,7 +53,7 @@ pub fn answers(code: &str, cases: &[Case]) -> Vec<(Outcome, Vec<String>)> {
                 (None, Some(resp)) => Outcome::Response(resp.clone()),
                 _ => Outcome::Failed(format!("unexpected FunctionOutput {v}")),
             };
-            (outcome, r.function_execution_logs)
+            Answer { outcome, logs: r.function_execution_logs, log_data: r.log_custom_data }
         }));
         start = end;
     }

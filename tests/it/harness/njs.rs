@@ -35,7 +35,8 @@ pub fn command(script: &Path) -> Command {
 
 /// A KeyValueStore for njs: `kvs().get` (the `json` format included) and `exists` answer from
 /// the object in `globalThis.__kvs`, which whoever calls the handler sets, and every `get`
-/// counts one read in `globalThis.__reads`.
+/// counts one read in `globalThis.__reads`. `logCustomData` keeps its text in
+/// `globalThis.__logData` (the last call counts, as in CloudFront).
 const CLOUDFRONT_MODULE: &str = r#"
 function kvs() {
   return {
@@ -49,5 +50,6 @@ function kvs() {
     exists: function (key) { return Promise.resolve(Object.prototype.hasOwnProperty.call(globalThis.__kvs || {}, key)); }
   };
 }
-export default { kvs: kvs };
+function logCustomData(text) { globalThis.__logData = text; }
+export default { kvs: kvs, logCustomData: logCustomData };
 "#;

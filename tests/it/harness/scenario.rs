@@ -73,9 +73,13 @@ impl Scenario {
     /// A scenario that satisfies every check of `policy` (parsed policy JSON), whose key (or
     /// KeyValueStore secret) is `key`.
     pub fn for_policy(policy: &Value, now: i64, key: &str) -> Scenario {
-        let source = policy
-            .pointer("/token/from/0")
-            .and_then(Value::as_str)
+        // With the hand-off, the cookie: the player's segment requests, nearly every request, carry
+        // it (the query token is read first, but once per lesson). Else the first source.
+        let handoff_cookie =
+            policy.pointer("/token/handoff/cookie").and_then(Value::as_str).map(|c| format!("cookie:{c}"));
+        let source = handoff_cookie
+            .as_deref()
+            .or_else(|| policy.pointer("/token/from/0").and_then(Value::as_str))
             .map(Source::parse)
             .unwrap_or_else(|| Source::Query("jwt".into()));
         let c = policy.get("claims").cloned().unwrap_or(json!({}));

@@ -51,6 +51,8 @@ pub struct Answer {
     pub reads: u64,
     /// The lines it logged while deciding this case.
     pub logs: Vec<String>,
+    /// What it last gave `cf.logCustomData`.
+    pub log_data: Option<String>,
 }
 
 /// Runs the function on every case.
@@ -111,11 +113,12 @@ fn run_batch(code: &str, cases: &[Case]) -> Vec<Answer> {
         .map(|(line, logs)| {
             let v: Value = serde_json::from_str(&line).expect("driver prints JSON");
             let reads = v["reads"].as_u64().unwrap_or(0);
+            let log_data = v["logData"].as_str().map(str::to_owned);
             let outcome = match v.get("threw") {
                 Some(msg) => Outcome::Failed(msg.to_string()),
                 None => Outcome::from_returned(v["result"].clone()),
             };
-            Answer { outcome, reads, logs }
+            Answer { outcome, reads, logs, log_data }
         })
         .collect()
 }
@@ -138,19 +141,20 @@ function next() {
     Date.now = function () { return c.now * 1000; };
     globalThis.__kvs = c.kvs || {};
     globalThis.__reads = 0;
+    globalThis.__logData = void 0;
     var r;
     try {
       r = handler(c.event);
     } catch (e) {
-      print({threw: String(e), reads: globalThis.__reads});
+      print({threw: String(e), reads: globalThis.__reads, logData: globalThis.__logData});
       continue;
     }
     if (r && typeof r.then === 'function') {
-      r.then(function (v) { print({result: v, reads: globalThis.__reads}); next(); },
-             function (e) { print({threw: String(e), reads: globalThis.__reads}); next(); });
+      r.then(function (v) { print({result: v, reads: globalThis.__reads, logData: globalThis.__logData}); next(); },
+             function (e) { print({threw: String(e), reads: globalThis.__reads, logData: globalThis.__logData}); next(); });
       return;
     }
-    print({result: r, reads: globalThis.__reads});
+    print({result: r, reads: globalThis.__reads, logData: globalThis.__logData});
   }
 }
 next();

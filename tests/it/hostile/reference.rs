@@ -182,14 +182,14 @@ pub fn decide(
 
     // 1. Public URIs (never one with a dot segment or an encoded separator), and preflights.
     if !unsafe_uri(uri) && p.public.iter().any(|pat| pattern_matches(pat, uri)) {
-        return Verdict::Allow(request.clone());
+        return Verdict::Allow(stripped(&p, request));
     }
     if p.preflight && is_preflight(request) {
-        return Verdict::Allow(request.clone());
+        return Verdict::Allow(stripped(&p, request));
     }
 
     // 2. The token: the first present source only.
-    let Some((container, name, token)) = find_token(&p, request) else { return Verdict::Deny };
+    let Some((_, _, token)) = find_token(&p, request) else { return Verdict::Deny };
 
     // 3. Shape, before any cryptography.
     let Some([h, pl, sig]) = split_token(&token) else { return Verdict::Deny };
@@ -317,14 +317,26 @@ pub fn decide(
         }
     }
 
-    // 10. Through, the token removed from its source when strip is on.
+    // 10. Through, with every token source removed when strip is on.
+    Verdict::Allow(stripped(&p, request))
+}
+
+/// The request as it goes on: with `strip`, every configured source removed, whichever was read.
+fn stripped(p: &Policy, request: &Value) -> Value {
     let mut out = request.clone();
     if p.strip {
-        if let Some(Value::Object(m)) = out.get_mut(container) {
-            m.remove(&name);
+        for (kind, name) in &p.sources {
+            let container = match kind.as_str() {
+                "query" => "querystring",
+                "header" => "headers",
+                _ => "cookies",
+            };
+            if let Some(Value::Object(m)) = out.get_mut(container) {
+                m.remove(name);
+            }
         }
     }
-    Verdict::Allow(out)
+    out
 }
 
 /// A URI pattern: an exact path, or a prefix ending in `*`.
