@@ -1,6 +1,6 @@
 //! The issuer examples of `examples/issuers/` (README: *Minting tokens*): the Node programs
 //! (jsonwebtoken, jose) and the Python one (PyJWT) mint, for every example policy, a token that
-//! the policy's function lets through, under njs and in the bundled engine, from a key file in
+//! the policy's function lets through, under njs and in the bundled engine, from key files in
 //! every `--key-encoding`; a key handled otherwise, or a token minted for another setup, is
 //! denied. The Go and PHP programs are not run (their packages are out of reach of `make deps`):
 //! their claims are held to the Python program's. And the README's snippets are the examples'
