@@ -3,7 +3,7 @@ CARGO ?= cargo
 CFJWT := target/release/cfjwt
 DEMO := --config examples/seed.json --key-file examples/demo.key
 
-.PHONY: gen test deps build check-generated lint
+.PHONY: gen test deps deps-issuers build check-generated lint
 
 # Builds cfjwt and writes the example function into generated/.
 gen: build
@@ -12,11 +12,36 @@ gen: build
 build:
 	$(CARGO) build --release --locked
 
-# Installs what the tests need: njs, the engine CloudFront Functions is built on.
-deps:
+# Installs what the tests need: njs, the engine CloudFront Functions is built on, and the issuer
+# examples' packages (deps-issuers).
+deps: deps-issuers
 	@command -v njs >/dev/null 2>&1 || { \
 	  echo "installing njs (Debian package) for the tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq njs; }
+
+# The packages the issuer examples (examples/issuers/) mint with, for the tests that run them:
+# jsonwebtoken and jose from the Node example's lock file (npm ci), PyJWT into a virtual
+# environment under target/. Node.js and npm, or Python's venv module, come from Debian when
+# missing. Each step runs again only when its package list changes.
+ISSUERS := examples/issuers
+ISSUERS_VENV := target/issuers-venv
+
+deps-issuers: $(ISSUERS)/node/node_modules/.installed $(ISSUERS_VENV)/.installed
+
+$(ISSUERS)/node/node_modules/.installed: $(ISSUERS)/node/package.json $(ISSUERS)/node/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "installing Node.js and npm (Debian packages) for the issuer examples"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
+	cd $(ISSUERS)/node && npm ci --no-audit --no-fund
+	touch $@
+
+$(ISSUERS_VENV)/.installed: $(ISSUERS)/python/requirements.txt
+	@python3 -c 'import ensurepip, venv' 2>/dev/null || { \
+	  echo "installing Python's venv module (Debian packages) for the issuer examples"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv; }
+	test -x $(ISSUERS_VENV)/bin/python3 || python3 -m venv $(ISSUERS_VENV)
+	$(ISSUERS_VENV)/bin/pip install --quiet --disable-pip-version-check -r $<
+	touch $@
 
 # Every test: unit, integration (one binary, tests/it/, under njs and the bundled engine),
 # generated/ being current, formatting and clippy.

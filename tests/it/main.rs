@@ -16,6 +16,7 @@ mod generated;
 mod golden;
 mod hardening;
 mod hostile;
+mod issuers;
 mod outputs;
 mod reasons;
 mod secrets;
