@@ -3,7 +3,7 @@ CARGO ?= cargo
 CFJWT := target/release/cfjwt
 DEMO := --config examples/seed.json --key-file examples/demo.key
 
-.PHONY: gen test deps build check-generated lint
+.PHONY: gen test deps build check-generated lint package
 
 # Builds cfjwt and writes the example function into generated/.
 gen: build
@@ -18,15 +18,21 @@ deps:
 	  echo "installing njs (Debian package) for the tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq njs; }
 
-# Every test: unit, integration (one binary, tests/it/, under njs and the bundled engine),
-# generated/ being current, formatting and clippy.
-test: deps build check-generated lint
+# Every test: the package, unit, integration (one binary, tests/it/, under njs and the bundled
+# engine), generated/ being current, formatting and clippy. `package` comes before `build`, which
+# puts the repository's own binary back in target/release/.
+test: deps package build check-generated lint
 	$(CARGO) test --release --locked --tests
 
 # The tree as rustfmt writes it (rustfmt.toml), and clippy without a warning on every target.
 lint:
 	$(CARGO) fmt --check
 	$(CARGO) clippy --release --locked --all-targets -- -D warnings
+
+# The crate as `cargo install cfjwt` gets it: packed, checked for what it holds, built from the
+# packed files (reusing the release dependencies in target/) and run (tests/package.sh).
+package:
+	CARGO=$(CARGO) tests/package.sh
 
 check-generated:
 	$(CFJWT) gen $(DEMO) --test-key -o generated/viewer-request.js --check
