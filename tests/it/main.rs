@@ -14,6 +14,7 @@ mod generated;
 mod golden;
 mod hardening;
 mod hostile;
+mod install;
 mod outputs;
 mod secrets;
 mod serve;
