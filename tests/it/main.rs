@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod action;
 mod baselines;
 mod check;
 mod cli;
