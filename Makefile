@@ -12,11 +12,14 @@ gen: build
 build:
 	$(CARGO) build --release --locked
 
-# Installs what the tests need: njs, the engine CloudFront Functions is built on.
+# Installs what the tests need: njs, the engine CloudFront Functions is built on; and the tools
+# install.sh may use (curl, wget, shasum from perl, openssl), each of which tests/it/install.rs runs.
 deps:
-	@command -v njs >/dev/null 2>&1 || { \
-	  echo "installing njs (Debian package) for the tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq njs; }
+	@missing=; for t in njs:njs curl:curl wget:wget shasum:perl openssl:openssl; do \
+	  command -v $${t%%:*} >/dev/null 2>&1 || missing="$$missing $${t#*:}"; done; \
+	[ -z "$$missing" ] || { \
+	  echo "installing$$missing (Debian packages) for the tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; }
 
 # Every test: the package, unit, integration (one binary, tests/it/, under njs and the bundled
 # engine), generated/ being current, formatting and clippy. `package` comes before `build`, which
