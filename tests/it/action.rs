@@ -270,8 +270,9 @@ fn is_a_composite_action_of_scripts_under_version_control() {
     }
     assert_eq!(scripts, ["action/install.sh", "action/cargo-install.sh", "action/verify.sh"]);
 
-    // The README documents every input with its default.
+    // The README documents every input with its default, and shows the action at this release.
     let readme = read(&repo("README.md"));
+    assert!(readme.contains(&format!("      - uses: cfjwt/cfjwt@v{VERSION}\n")));
     for (name, spec) in action["inputs"].as_mapping().unwrap() {
         let (name, default) = (name.as_str().unwrap(), spec["default"].as_str().unwrap());
         assert!(spec["description"].as_str().is_some_and(|d| !d.is_empty()), "{name}");

@@ -224,7 +224,9 @@ fn the_workflow_builds_every_platform_install_sh_picks() {
     assert_eq!(picked, TARGETS.into_iter().collect(), "install.sh picks only what the workflow builds");
     assert!(script.starts_with("#!/bin/sh\n# "));
     assert!(script.contains(&format!("version=${{CFJWT_VERSION:-{VERSION}}}")), "install.sh installs this version");
-    assert!(script.contains(&format!("cfjwt/v{VERSION}/install.sh")), "its one-liner names this version's tag");
+    let one_liner = format!("curl -fsSL https://raw.githubusercontent.com/cfjwt/cfjwt/v{VERSION}/install.sh | sh\n");
+    assert!(script.contains(&format!("#   {one_liner}")), "its one-liner names this version's tag");
+    assert!(read(&repo("README.md")).contains(&one_liner), "the README's one-liner is this version's");
 }
 
 #[test]
