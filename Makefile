@@ -3,7 +3,7 @@ CARGO ?= cargo
 CFJWT := target/release/cfjwt
 DEMO := --config examples/seed.json --key-file examples/demo.key
 
-.PHONY: gen test deps deps-issuers build check-generated lint
+.PHONY: gen test deps deps-issuers build check-generated lint package
 
 # Builds cfjwt and writes the example function into generated/.
 gen: build
@@ -12,12 +12,15 @@ gen: build
 build:
 	$(CARGO) build --release --locked
 
-# Installs what the tests need: njs, the engine CloudFront Functions is built on, and the issuer
-# examples' packages (deps-issuers).
+# Installs what the tests need: njs, the engine CloudFront Functions is built on; the tools
+# install.sh may use (curl, wget, shasum from perl, openssl), each of which tests/it/install.rs runs;
+# and the issuer examples' packages (deps-issuers).
 deps: deps-issuers
-	@command -v njs >/dev/null 2>&1 || { \
-	  echo "installing njs (Debian package) for the tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq njs; }
+	@missing=; for t in njs:njs curl:curl wget:wget shasum:perl openssl:openssl; do \
+	  command -v $${t%%:*} >/dev/null 2>&1 || missing="$$missing $${t#*:}"; done; \
+	[ -z "$$missing" ] || { \
+	  echo "installing$$missing (Debian packages) for the tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; }
 
 # The packages the issuer examples (examples/issuers/) mint with, for the tests that run them:
 # jsonwebtoken and jose from the Node example's lock file (npm ci), PyJWT into a virtual
@@ -43,15 +46,21 @@ $(ISSUERS_VENV)/.installed: $(ISSUERS)/python/requirements.txt
 	$(ISSUERS_VENV)/bin/pip install --quiet --disable-pip-version-check -r $<
 	touch $@
 
-# Every test: unit, integration (one binary, tests/it/, under njs and the bundled engine),
-# generated/ being current, formatting and clippy.
-test: deps build check-generated lint
+# Every test: the package, unit, integration (one binary, tests/it/, under njs and the bundled
+# engine), generated/ being current, formatting and clippy. `package` comes before `build`, which
+# puts the repository's own binary back in target/release/.
+test: deps package build check-generated lint
 	$(CARGO) test --release --locked --tests
 
 # The tree as rustfmt writes it (rustfmt.toml), and clippy without a warning on every target.
 lint:
 	$(CARGO) fmt --check
 	$(CARGO) clippy --release --locked --all-targets -- -D warnings
+
+# The crate as `cargo install cfjwt` gets it: packed, checked for what it holds, built from the
+# packed files (reusing the release dependencies in target/) and run (tests/package.sh).
+package:
+	CARGO=$(CARGO) tests/package.sh
 
 check-generated:
 	$(CFJWT) gen $(DEMO) --test-key -o generated/viewer-request.js --check

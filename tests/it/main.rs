@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod action;
 mod baselines;
 mod check;
 mod cli;
@@ -16,6 +17,7 @@ mod generated;
 mod golden;
 mod hardening;
 mod hostile;
+mod install;
 mod issuers;
 mod outputs;
 mod reasons;

@@ -1,7 +1,8 @@
 //! cfjwt in the AWS tool chain: the policy's JSON Schema agrees with `gen`, deploy snippets carry
 //! the code byte for byte through real parsers (YAML, HCL, the shell), completions and the man
-//! page, `init`'s starter policies, `cfjwt test`'s table for people, and the walkthroughs and CI
-//! example under `examples/` doing what their READMEs claim.
+//! page, `init`'s starter policies, `cfjwt test`'s table for people, and the walkthroughs and the
+//! deploy workflow under `examples/` doing what their READMEs claim (the check workflow runs the
+//! cfjwt action: tests/it/action.rs).
 
 use std::path::{Path, PathBuf};
 use std::process::Command as StdCommand;
@@ -1172,7 +1173,7 @@ mod walkthroughs {
     }
 }
 
-mod ci_example {
+pub(crate) mod ci_example {
     use super::*;
 
     fn workflow(file: &str) -> (String, serde_norway::Value) {
@@ -1194,10 +1195,11 @@ mod ci_example {
             .collect()
     }
 
-    /// A repository laid out as the workflows expect: the policy of `setup`, the events of its
-    /// walkthrough, and for an embedded key the test key (the public demo key) and the committed
-    /// function built with it; for a KeyValueStore policy the test store and the keyless build.
-    fn repository(setup: &str) -> tempfile::TempDir {
+    /// A repository laid out as the workflows and the cfjwt action (tests/it/action.rs) expect:
+    /// the policy of `setup`, the events of its walkthrough, and for an embedded key the test key
+    /// (the public demo key) and the committed function built with it; for a KeyValueStore policy
+    /// the test store and the keyless build.
+    pub(crate) fn repository(setup: &str) -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
         let cdn = dir.path().join("cdn");
         std::fs::create_dir_all(cdn.join("events")).unwrap();
@@ -1267,76 +1269,6 @@ mod ci_example {
         for (id, ok, said) in results {
             assert!(ok, "{what}: step {id} fails: {said}");
         }
-    }
-
-    #[test]
-    fn checks_every_pull_request_without_a_secret() {
-        let (text, wf) = workflow("github-actions.yml");
-        assert!(text.starts_with("# "));
-        assert!(wf["on"].get("pull_request").is_some(), "runs on pull requests");
-        assert!(!text.contains("secrets.") && !text.contains("CFJWT_KEY"), "the check workflow needs no secret");
-        let job = &wf["jobs"]["cfjwt"];
-        assert!(job["steps"].as_sequence().unwrap().iter().all(|s| s.get("if").is_none()), "no step is skipped");
-        let steps = run_steps(job);
-        assert_eq!(steps.iter().map(|s| s.0.as_str()).collect::<Vec<_>>(), ["keys", "gen-check", "check", "test"]);
-        let run = |id: &str| steps.iter().find(|s| s.0 == id).unwrap().1.clone();
-        assert!(run("gen-check").contains("cfjwt gen ") && run("gen-check").contains(" --check"));
-        assert!(run("check").starts_with("cfjwt check "));
-        assert!(run("test").contains("cfjwt test "));
-    }
-
-    /// The check workflow on a repository whose function embeds a key: passes as it is, and fails
-    /// on a function edited by hand, an event whose verdict changed, a missing test key.
-    #[test]
-    fn the_checks_pass_on_a_good_embedded_key_repository_and_fail_on_bad_ones() {
-        let (_, wf) = workflow("github-actions.yml");
-        let job = &wf["jobs"]["cfjwt"];
-        let dir = repository("video-cookie");
-        let (root, cdn) = (dir.path(), dir.path().join("cdn"));
-        let results = run_job(job, root, &[], None);
-        assert_all_pass(&results, "a good repository");
-        assert!(results[0].2.contains("embeds its key"), "{}", results[0].2);
-        assert!(results[3].2.contains("7 passed, 0 failed"), "{}", results[3].2);
-
-        let function = cdn.join("viewer-request.js");
-        let good = read(&function);
-        std::fs::write(&function, good.replace("statusCode:401", "statusCode:403")).unwrap();
-        let results = run_job(job, root, &[], None);
-        assert!(!results[1].1, "gen --check notices a hand edit");
-        std::fs::write(&function, &good).unwrap();
-
-        let renamed = cdn.join("events/allow-other-course.json");
-        std::fs::rename(cdn.join("events/deny-other-course.json"), &renamed).unwrap();
-        let results = run_job(job, root, &[], None);
-        assert!(results[0].1 && results[1].1 && results[2].1);
-        assert!(!results[3].1, "the test step notices a verdict that differs");
-        assert!(results[3].2.contains("expected allow, the function answered deny"), "{}", results[3].2);
-        std::fs::rename(&renamed, cdn.join("events/deny-other-course.json")).unwrap();
-
-        std::fs::remove_file(cdn.join("test.key")).unwrap();
-        let results = run_job(job, root, &[], None);
-        assert!(!results[0].1 && results[0].2.contains("::error file=cdn/test.key::missing"), "{}", results[0].2);
-    }
-
-    /// The same workflow, unchanged, on a repository with a KeyValueStore policy: no key option
-    /// (the policy refuses them), the events run against the test store.
-    #[test]
-    fn the_checks_pass_on_a_key_value_store_repository() {
-        let (_, wf) = workflow("github-actions.yml");
-        let job = &wf["jobs"]["cfjwt"];
-        let dir = repository("kvs-rotation");
-        let results = run_job(job, dir.path(), &[], None);
-        assert_all_pass(&results, "a KeyValueStore repository");
-        assert!(results[0].2.contains("KeyValueStore key 'jwt.secret'"), "{}", results[0].2);
-        assert!(results[3].2.contains("4 passed, 0 failed"), "{}", results[3].2);
-
-        std::fs::write(dir.path().join("cdn/test-store.json"), r#"{"jwt.secret": "another test secret, 32 bytes+"}"#)
-            .unwrap();
-        let results = run_job(job, dir.path(), &[], None);
-        assert!(!results[3].1 && results[3].2.contains("expected allow, the function answered deny"));
-        std::fs::remove_file(dir.path().join("cdn/test-store.json")).unwrap();
-        let results = run_job(job, dir.path(), &[], None);
-        assert!(!results[0].1 && results[0].2.contains("::error file=cdn/test-store.json::missing"));
     }
 
     /// A stand-in `aws` in a new folder: records each call's arguments (NUL-separated, a line
