@@ -2,8 +2,10 @@
 CARGO ?= cargo
 CFJWT := target/release/cfjwt
 DEMO := --config examples/seed.json --key-file examples/demo.key
+PLAYER_MODULES := examples/player/node_modules/.package-lock.json
+PLAYER := target/player
 
-.PHONY: gen test deps build check-generated lint
+.PHONY: gen test deps deps-browser build check-generated lint player
 
 # Builds cfjwt and writes the example function into generated/.
 gen: build
@@ -12,11 +14,28 @@ gen: build
 build:
 	$(CARGO) build --release --locked
 
-# Installs what the tests need: njs, the engine CloudFront Functions is built on.
-deps:
+# Installs what the tests need: njs, the engine CloudFront Functions is built on, and what the
+# browser test needs (deps-browser).
+deps: deps-browser
 	@command -v njs >/dev/null 2>&1 || { \
 	  echo "installing njs (Debian package) for the tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq njs; }
+
+# The browser test (tests/it/browser.rs): Debian's chromium when /usr/bin/chromium is missing,
+# and the npm packages of examples/player (hls.js, and playwright-core, which drives that
+# Chromium and downloads no browser), as its package-lock.json pins them.
+deps-browser: $(PLAYER_MODULES)
+	@test -x /usr/bin/chromium || { \
+	  echo "installing chromium (Debian package) for the browser test"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+# npm ci again only when the lock file changes. Node.js and npm from Debian when missing.
+$(PLAYER_MODULES): examples/player/package.json examples/player/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "installing Node.js and npm (Debian packages) for the browser test"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
+	cd examples/player && npm ci --no-audit --no-fund
+	@touch $@
 
 # Every test: unit, integration (one binary, tests/it/, under njs and the bundled engine),
 # generated/ being current, formatting and clippy.
@@ -44,3 +63,15 @@ bench: deps build
 .PHONY: fuzz
 fuzz: deps
 	CFJWT_PROPTEST_CASES=1000000 $(CARGO) test --release --locked --test it hostile
+
+# The player example (examples/player/README.md) on http://127.0.0.1:8787/: its page and the test
+# stream of tests/fixtures/hls/ in target/player/root, behind the player's function built with the
+# demo key; prints a link with a token valid for an hour. Ctrl-C stops it.
+player: build $(PLAYER_MODULES)
+	rm -rf $(PLAYER) && mkdir -p $(PLAYER)/root/player $(PLAYER)/root/courses/c1
+	cp examples/player/index.html examples/player/player.js examples/player/node_modules/hls.js/dist/hls.min.js $(PLAYER)/root/player/
+	cp tests/fixtures/hls/* $(PLAYER)/root/courses/c1/
+	$(CFJWT) gen --config examples/player/policy.json --key-file examples/demo.key --test-key -o $(PLAYER)/viewer-request.js
+	@echo "open http://127.0.0.1:8787/player/?src=/courses/c1/master.m3u8%3Fjwt%3D$$($(CFJWT) token \
+	  --key-file examples/demo.key --ttl 3600 --claims '{"sub":"u1","paths":["/courses/c1/*"]}')"
+	$(CFJWT) serve $(PLAYER)/viewer-request.js --root $(PLAYER)/root
