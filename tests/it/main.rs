@@ -4,6 +4,7 @@
 mod harness;
 
 mod baselines;
+mod browser;
 mod check;
 mod cli;
 mod constant_time;
