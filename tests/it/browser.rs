@@ -98,6 +98,7 @@ fn stream() -> Stream {
 
 /// Copies the player page's files into `dir`: `index.html`, `player.js` and hls.js's build.
 fn page_into(dir: &Path) {
+    require_tools();
     std::fs::create_dir_all(dir).unwrap();
     for file in ["index.html", "player.js", "node_modules/hls.js/dist/hls.min.js"] {
         let from = example(file);
