@@ -2,8 +2,10 @@
 CARGO ?= cargo
 CFJWT := target/release/cfjwt
 DEMO := --config examples/seed.json --key-file examples/demo.key
+PLAYER_MODULES := examples/player/node_modules/.package-lock.json
+PLAYER := target/player
 
-.PHONY: gen test deps deps-issuers build check-generated lint package
+.PHONY: gen test deps deps-issuers deps-browser build check-generated lint package player
 
 # Builds cfjwt and writes the example function into generated/.
 gen: build
@@ -14,8 +16,8 @@ build:
 
 # Installs what the tests need: njs, the engine CloudFront Functions is built on; the tools
 # install.sh may use (curl, wget, shasum from perl, openssl), each of which tests/it/install.rs runs;
-# and the issuer examples' packages (deps-issuers).
-deps: deps-issuers
+# the issuer examples' packages (deps-issuers); and what the browser test needs (deps-browser).
+deps: deps-issuers deps-browser
 	@missing=; for t in njs:njs curl:curl wget:wget shasum:perl openssl:openssl; do \
 	  command -v $${t%%:*} >/dev/null 2>&1 || missing="$$missing $${t#*:}"; done; \
 	[ -z "$$missing" ] || { \
@@ -45,6 +47,22 @@ $(ISSUERS_VENV)/.installed: $(ISSUERS)/python/requirements.txt
 	test -x $(ISSUERS_VENV)/bin/python3 || python3 -m venv $(ISSUERS_VENV)
 	$(ISSUERS_VENV)/bin/pip install --quiet --disable-pip-version-check -r $<
 	touch $@
+
+# The browser test (tests/it/browser.rs): Debian's chromium when /usr/bin/chromium is missing,
+# and the npm packages of examples/player (hls.js, and playwright-core, which drives that
+# Chromium and downloads no browser), as its package-lock.json pins them.
+deps-browser: $(PLAYER_MODULES)
+	@test -x /usr/bin/chromium || { \
+	  echo "installing chromium (Debian package) for the browser test"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+# npm ci again only when the lock file changes. Node.js and npm from Debian when missing.
+$(PLAYER_MODULES): examples/player/package.json examples/player/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "installing Node.js and npm (Debian packages) for the browser test"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
+	cd examples/player && npm ci --no-audit --no-fund
+	@touch $@
 
 # Every test: the package, unit, integration (one binary, tests/it/, under njs and the bundled
 # engine), generated/ being current, formatting and clippy. `package` comes before `build`, which
@@ -78,3 +96,15 @@ bench: deps build
 .PHONY: fuzz
 fuzz: deps
 	CFJWT_PROPTEST_CASES=1000000 $(CARGO) test --release --locked --test it hostile
+
+# The player example (examples/player/README.md) on http://127.0.0.1:8787/: its page and the test
+# stream of tests/fixtures/hls/ in target/player/root, behind the player's function built with the
+# demo key; prints a link with a token valid for an hour. Ctrl-C stops it.
+player: build $(PLAYER_MODULES)
+	rm -rf $(PLAYER) && mkdir -p $(PLAYER)/root/player $(PLAYER)/root/courses/c1
+	cp examples/player/index.html examples/player/player.js examples/player/node_modules/hls.js/dist/hls.min.js $(PLAYER)/root/player/
+	cp tests/fixtures/hls/* $(PLAYER)/root/courses/c1/
+	$(CFJWT) gen --config examples/player/policy.json --key-file examples/demo.key --test-key -o $(PLAYER)/viewer-request.js
+	@echo "open http://127.0.0.1:8787/player/?src=/courses/c1/master.m3u8%3Fjwt%3D$$($(CFJWT) token \
+	  --key-file examples/demo.key --ttl 3600 --claims '{"sub":"u1","paths":["/courses/c1/*"]}')"
+	$(CFJWT) serve $(PLAYER)/viewer-request.js --root $(PLAYER)/root

@@ -5,6 +5,7 @@ mod harness;
 
 mod action;
 mod baselines;
+mod browser;
 mod check;
 mod cli;
 mod constant_time;

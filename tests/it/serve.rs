@@ -1,6 +1,7 @@
 //! `cfjwt serve` over real HTTP on 127.0.0.1: a seed function in front of a root of files, each
 //! server on a port of its own (`--port 0`, read from its start line), requests written by hand
-//! on a `TcpStream`, every wait bounded, every server killed at the end.
+//! on a `TcpStream`, every wait bounded, every server killed at the end. The browser tests
+//! (`browser.rs`) start their servers with [`start_in`] too.
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpStream;
@@ -20,10 +21,11 @@ const SEED: &str =
 const LIMIT: Duration = Duration::from_secs(20);
 
 /// A running `cfjwt serve`, killed when dropped.
-struct Served {
+pub(crate) struct Served {
     child: Child,
-    port: u16,
-    log: Arc<Mutex<Vec<String>>>,
+    pub(crate) port: u16,
+    /// Every line of its stderr so far: the start line, then one line per request.
+    pub(crate) log: Arc<Mutex<Vec<String>>>,
     lines: mpsc::Receiver<String>,
     _dir: tempfile::TempDir,
     dir: PathBuf,
@@ -69,7 +71,9 @@ fn start(code: &str) -> Served {
     start_in(dir, base, &[])
 }
 
-fn start_in(dir: tempfile::TempDir, base: PathBuf, extra: &[&str]) -> Served {
+/// `cfjwt serve BASE/f.js --root BASE/root --port 0 --now NOW`, with `extra` arguments; `dir`
+/// (holding `base`) is removed when the server is dropped.
+pub(crate) fn start_in(dir: tempfile::TempDir, base: PathBuf, extra: &[&str]) -> Served {
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("cfjwt"))
         .arg("serve")
         .arg(base.join("f.js"))
