@@ -1,6 +1,8 @@
 // The player of examples/player: plays, with hls.js, the HLS manifest that the page's ?src= names
 // (e.g. /courses/c1/master.m3u8?jwt=TOKEN), and keeps a record of what hls.js and the video did in
-// window.player, shown on the page and read by the browser test (tests/it/browser.rs).
+// window.player, shown on the page and read by the browser test (tests/it/browser.rs). With
+// ?credentials=1, hls.js sends its requests with credentials (cookies), for a stream on another
+// origin whose answers allow it (CORS with credentials).
 'use strict';
 
 (function () {
@@ -32,7 +34,9 @@
     return new URL(url, location.href).pathname;
   }
 
-  var src = new URLSearchParams(location.search).get('src');
+  var params = new URLSearchParams(location.search);
+  var src = params.get('src');
+  var credentials = params.get('credentials') === '1';
   if (!src) {
     finish('error', 'no ?src= given: open this page as index.html?src=/courses/c1/master.m3u8%3Fjwt%3DTOKEN');
     return;
@@ -42,7 +46,16 @@
     return;
   }
 
-  var hls = new Hls();
+  var hls = new Hls(
+    credentials
+      ? {
+          xhrSetup: function (xhr) {
+            xhr.withCredentials = true;
+          },
+        }
+      : {}
+  );
+  record('config', { credentials: credentials });
   hls.on(Hls.Events.MANIFEST_PARSED, function (_, data) {
     record('manifest-parsed', { levels: data.levels.length });
     video.play().catch(function (e) {

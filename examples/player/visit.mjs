@@ -46,7 +46,10 @@ async function visit(context, { url, timeout_ms: timeout = 15000 }) {
           status: response ? response.status() : null,
           location: received['location'] ?? null,
           set_cookie: received['set-cookie'] ?? null,
+          allow_origin: received['access-control-allow-origin'] ?? null,
+          allow_credentials: received['access-control-allow-credentials'] ?? null,
           cookie: sent['cookie'] ?? null,
+          origin: sent['origin'] ?? null,
           failure,
         });
       })(),

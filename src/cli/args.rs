@@ -325,6 +325,10 @@ pub struct ServeArgs {
     /// The runtime (default: the file's marker comment, else cloudfront-js-2.0).
     #[arg(long, value_parser = parse_runtime)]
     runtime: Option<Runtime>,
+    /// An origin (`http://host:port`, `https://host`) whose requests get CORS headers on what the
+    /// root answers, as a response headers policy adds them in CloudFront; repeatable.
+    #[arg(long = "cors-origin", value_name = "ORIGIN", value_parser = parse_origin)]
+    cors_origin: Vec<String>,
 }
 
 impl ServeArgs {
@@ -336,6 +340,7 @@ impl ServeArgs {
             kvs: self.kvs,
             now: self.now,
             runtime: self.runtime,
+            cors_origins: self.cors_origin,
         }
     }
 }
@@ -460,6 +465,14 @@ pub struct ManArgs {
 
 fn parse_runtime(s: &str) -> Result<Runtime, String> {
     s.parse()
+}
+
+fn parse_origin(s: &str) -> Result<String, String> {
+    if crate::policy::rules::is_origin(s) {
+        Ok(s.to_owned())
+    } else {
+        Err("not an origin: `http://host:port` or `https://host`, lower case, no path, no trailing slash".into())
+    }
 }
 
 #[cfg(test)]

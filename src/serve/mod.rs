@@ -11,6 +11,11 @@
 //!   request gets its own engine (about half a millisecond), on the worker thread serving it.
 //! * **Failures** are answered as CloudFront answers them: 503 for a function that threw or ran
 //!   out of time, 502 for a result that fails validation; the error goes to the log.
+//! * **CORS** on the root's answers: for a request whose `origin` is one of
+//!   [`Config::cors_origins`], what the local origin answers (a file, a 404, ...) carries
+//!   `access-control-allow-origin` (that origin), `access-control-allow-credentials: true` and
+//!   `vary: origin`, standing in for the response headers policy that adds them in CloudFront.
+//!   The function's own responses get nothing added: the policy's `cors` puts its headers there.
 //! * **Workers**: a fixed pool of threads, each taking requests from the server's queue, so that
 //!   a player's parallel segment requests are served in parallel. [`Stopper::stop`] lets each
 //!   finish the request it serves and return.
@@ -59,6 +64,8 @@ pub struct Config {
     pub now: Option<f64>,
     /// None for the file's marker comment, else cloudfront-js-2.0.
     pub runtime: Option<Runtime>,
+    /// The origins whose requests get CORS headers on what the root answers (`--cors-origin`).
+    pub cors_origins: Vec<String>,
 }
 
 /// Why the server cannot start. The message is one sentence naming the problem.
@@ -121,6 +128,7 @@ pub struct Server {
 struct Shared {
     function: Function,
     root: PathBuf,
+    cors_origins: Vec<String>,
 }
 
 impl Server {
@@ -150,7 +158,7 @@ impl Server {
         Ok(Server {
             http: Arc::new(http),
             addr,
-            shared: Arc::new(Shared { function, root }),
+            shared: Arc::new(Shared { function, root, cors_origins: config.cors_origins.clone() }),
             stopped: Arc::new(AtomicBool::new(false)),
         })
     }
@@ -311,11 +319,30 @@ impl Shared {
         }
         let output: Value = serde_json::from_str(&result.function_output).unwrap_or_default();
         let mut answer = match report::verdict(&result) {
-            Verdict::Allow => self.origin(&output["request"], method, &event.json()["request"]),
+            Verdict::Allow => {
+                let mut answer = self.origin(&output["request"], method, &event.json()["request"]);
+                self.add_cors(&mut answer, request);
+                answer
+            }
             _ => response(&output["response"]),
         };
         answer.verdict = verdict;
         answer
+    }
+
+    /// With `--cors-origin`: `vary: origin` on every answer of the root, and, for a request whose
+    /// `origin` header is a listed origin (exact match), `access-control-allow-origin` and
+    /// `access-control-allow-credentials: true`.
+    fn add_cors(&self, answer: &mut Answer, request: &tiny_http::Request) {
+        if self.cors_origins.is_empty() {
+            return;
+        }
+        let origin = request.headers().iter().find(|h| h.field.equiv("origin")).map(|h| h.value.as_str());
+        if let Some(origin) = origin.filter(|o| self.cors_origins.iter().any(|listed| listed == o)) {
+            answer.headers.push(("access-control-allow-origin".into(), origin.to_owned()));
+            answer.headers.push(("access-control-allow-credentials".into(), "true".into()));
+        }
+        answer.headers.push(("vary".into(), "origin".into()));
     }
 
     /// What the origin answers to the request the function let through.

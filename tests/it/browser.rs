@@ -1,7 +1,7 @@
 //! A real player in a real browser: the player page of `examples/player/` (hls.js) in headless
 //! Chromium, in front of `cfjwt serve` running the example's function on a root that holds the
 //! page under `/player/` and the HLS stream of `tests/fixtures/hls/` under `/courses/c1/`, as
-//! `make player` lays it out.
+//! `make player` lays it out, and again under `/courses/c2/` (a second course).
 //!
 //! Each test starts its own server ([`origin`]) and sends one viewer (a browser context: an
 //! empty cookie jar) on its visits with [`view`], then checks what the browser did (every request
@@ -111,21 +111,31 @@ fn player_policy() -> String {
     std::fs::read_to_string(example("policy.json")).unwrap()
 }
 
+/// The courses on the root of [`origin`], each holding the test stream.
+const COURSES: [&str; 2] = ["c1", "c2"];
+
 /// `cfjwt serve` running the function of `policy` (with the demo key) at [`NOW`], on a root with
-/// the page under `/player/` and the stream under `/courses/c1/`.
+/// the page under `/player/` and the stream under `/courses/c1/` and `/courses/c2/`.
 fn origin(policy: &str) -> Served {
+    origin_with(policy, &[])
+}
+
+/// [`origin`], with `extra` arguments for `cfjwt serve`.
+fn origin_with(policy: &str, extra: &[&str]) -> Served {
     let dir = tempfile::tempdir().unwrap();
     let base = dir.path().to_path_buf();
     let root = base.join("root");
     page_into(&root.join("player"));
-    let course = root.join("courses/c1");
-    std::fs::create_dir_all(&course).unwrap();
-    for entry in std::fs::read_dir(repo("tests/fixtures/hls")).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), course.join(entry.file_name())).unwrap();
+    for name in COURSES {
+        let course = root.join("courses").join(name);
+        std::fs::create_dir_all(&course).unwrap();
+        for entry in std::fs::read_dir(repo("tests/fixtures/hls")).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), course.join(entry.file_name())).unwrap();
+        }
     }
     std::fs::write(base.join("f.js"), harness::generate(policy, vec![harness::key(DEMO_KEY)])).unwrap();
-    serve::start_in(dir, base, &[])
+    serve::start_in(dir, base, extra)
 }
 
 fn url_of(served: &Served) -> String {
@@ -147,6 +157,11 @@ fn player_url(page: &str, manifest: &str) -> String {
         }
     }
     format!("{page}/player/?src={src}")
+}
+
+/// [`player_url`], with hls.js sending its requests with credentials (`&credentials=1`).
+fn player_url_with_credentials(page: &str, manifest: &str) -> String {
+    format!("{}&credentials=1", player_url(page, manifest))
 }
 
 /// Every line a child writes on `stream`, kept as it comes and sent on the channel.
@@ -338,8 +353,13 @@ struct Request {
     status: Option<u16>,
     location: Option<String>,
     set_cookie: Option<String>,
+    /// The answer's `access-control-allow-origin` and `access-control-allow-credentials`.
+    allow_origin: Option<String>,
+    allow_credentials: Option<String>,
     /// The cookie header sent.
     cookie: Option<String>,
+    /// The origin header sent.
+    origin: Option<String>,
     /// Why it failed (`net::ERR_FAILED`, ...).
     failure: Option<String>,
 }
@@ -550,6 +570,45 @@ impl Drop for Site {
     }
 }
 
+/// The paths the player asks for once past the hand-off, in order: the manifest, the media
+/// playlist and each segment of `course`.
+fn stream_paths(course: &str, stream: &Stream) -> Vec<String> {
+    let mut paths = vec![format!("/courses/{course}/master.m3u8"), format!("/courses/{course}/lesson1.m3u8")];
+    paths.extend(stream.segments.iter().map(|s| format!("/courses/{course}/{s}")));
+    paths
+}
+
+/// hls.js loaded every fragment of `course` whole and buffered it, and the video played to its end.
+fn assert_played(player: &Player, course: &str, stream: &Stream) {
+    let loaded: Vec<(String, u64)> = player
+        .events("frag-loaded")
+        .map(|e| (e["url"].as_str().unwrap().to_owned(), e["bytes"].as_u64().unwrap()))
+        .collect();
+    let files: Vec<(String, u64)> = stream
+        .segments
+        .iter()
+        .map(|s| {
+            (format!("/courses/{course}/{s}"), std::fs::metadata(repo("tests/fixtures/hls").join(s)).unwrap().len())
+        })
+        .collect();
+    assert_eq!(loaded, files);
+    assert_eq!(player.events("frag-buffered").count(), stream.segments.len());
+    // On a busy machine the video may stall and play again (a second `playing`, a non-fatal
+    // `bufferStalledError`); no load failed.
+    assert!(player.events("playing").count() >= 1, "{player:#?}");
+    assert!(player.events("error").all(|e| e["type"] != "networkError" && e["fatal"] == false), "{player:#?}");
+    let ended = player.events("ended").next().unwrap()["time"].as_f64().unwrap();
+    assert!((ended - stream.seconds).abs() < 0.25, "ended at {ended} s of {} s", stream.seconds);
+}
+
+/// The server's log of a viewer who followed a link to `course` and played it: the hand-off's
+/// redirect, then every request of [`stream_paths`] let through.
+fn played_log(course: &str, stream: &Stream) -> Vec<Logged> {
+    let mut lines: Vec<Logged> = stream_paths(course, stream).iter().map(|p| logged(p, "allow", 200)).collect();
+    lines.push(logged(&format!("/courses/{course}/master.m3u8"), "redirect", 302));
+    lines
+}
+
 #[test]
 fn a_link_with_a_token_plays_every_segment_with_the_cookie_of_the_handoff() {
     let stream = stream();
@@ -597,23 +656,7 @@ fn a_link_with_a_token_plays_every_segment_with_the_cookie_of_the_handoff() {
     }
 
     // hls.js loaded every fragment whole, and the video played to its end.
-    let loaded: Vec<(String, u64)> = player
-        .events("frag-loaded")
-        .map(|e| (e["url"].as_str().unwrap().to_owned(), e["bytes"].as_u64().unwrap()))
-        .collect();
-    let files: Vec<(String, u64)> = stream
-        .segments
-        .iter()
-        .map(|s| (format!("/courses/c1/{s}"), std::fs::metadata(repo("tests/fixtures/hls").join(s)).unwrap().len()))
-        .collect();
-    assert_eq!(loaded, files);
-    assert_eq!(player.events("frag-buffered").count(), stream.segments.len());
-    // On a busy machine the video may stall and play again (a second `playing`, a non-fatal
-    // `bufferStalledError`); no load failed.
-    assert!(player.events("playing").count() >= 1, "{player:#?}");
-    assert!(player.events("error").all(|e| e["type"] != "networkError" && e["fatal"] == false), "{player:#?}");
-    let ended = player.events("ended").next().unwrap()["time"].as_f64().unwrap();
-    assert!((ended - stream.seconds).abs() < 0.25, "ended at {ended} s of {} s", stream.seconds);
+    assert_played(player, "c1", &stream);
 
     // The server: the page is public, the link got the hand-off, everything after it was let
     // through.
@@ -683,4 +726,95 @@ fn a_page_on_another_origin_gets_no_stream_without_cors() {
     let errors: Vec<&Map<String, Value>> = player.events("error").collect();
     assert_eq!(errors.len(), 1, "{player:#?}");
     assert_eq!((&errors[0]["details"], &errors[0]["status"]), (&json!("manifestLoadError"), &json!(0)));
+}
+
+#[test]
+fn a_fresh_link_replaces_a_stale_cookie_and_plays_the_other_course() {
+    let stream = stream();
+    let origin = origin(&player_policy());
+    let page = url_of(&origin);
+    let old = token_for(&["/courses/c1/*"]);
+    let new = token_for(&["/courses/c1/*", "/courses/c2/*"]);
+    // One viewer: a link to course 1 first, then a fresh link, with a token for both courses, to
+    // course 2.
+    let links = [format!("/courses/c1/master.m3u8?jwt={old}"), format!("/courses/c2/master.m3u8?jwt={new}")];
+    let seen = view(&origin, &links.iter().map(|l| player_url(&page, l)).collect::<Vec<_>>());
+    assert_eq!(seen.visits.len(), 2);
+    let (first, second) = (&seen.visits[0], &seen.visits[1]);
+    first.player("ended");
+    let kept: Vec<(&str, &str)> = first.cookies.iter().map(|c| (c.name.as_str(), c.value.as_str())).collect();
+    assert_eq!(kept, [("token", old.as_str())]);
+
+    // The fresh link goes out with the stale cookie; the function reads the query first, and its
+    // hand-off sets the new token in place of the old one.
+    let requests = second.stream_requests();
+    let link = requests[0];
+    assert_eq!(link.url, format!("{page}{}", links[1]));
+    assert_eq!(link.cookie.as_deref(), Some(format!("token={old}").as_str()), "{link:?}");
+    assert_eq!((link.status, link.location.as_deref()), (Some(302), Some("/courses/c2/master.m3u8")), "{link:?}");
+    let set_cookie = link.set_cookie.as_deref().expect("the hand-off sets a cookie");
+    assert!(set_cookie.starts_with(&format!("token={new}; ")), "{set_cookie}");
+    let kept: Vec<(&str, &str, &str)> =
+        second.cookies.iter().map(|c| (c.name.as_str(), c.value.as_str(), c.path.as_str())).collect();
+    assert_eq!(kept, [("token", new.as_str(), "/courses/")]);
+
+    // Every request of course 2 after it carries the new cookie and gets its file; the video plays.
+    let paths = stream_paths("c2", &stream);
+    assert_eq!(requests[1..].iter().map(|r| r.path()).collect::<Vec<_>>(), paths);
+    for r in &requests[1..] {
+        assert_eq!((r.status, r.cookie.as_deref()), (Some(200), Some(format!("token={new}").as_str())), "{r:?}");
+    }
+    assert_played(second.player("ended"), "c2", &stream);
+
+    // The server: each link got its hand-off, everything after it was let through.
+    let mut expected = played_log("c1", &stream);
+    expected.extend(played_log("c2", &stream));
+    expected.sort();
+    assert_eq!(seen.stream_log(), expected);
+}
+
+#[test]
+fn a_page_on_another_origin_plays_with_credentials_thanks_to_cors() {
+    let stream = stream();
+    let site = Site::with_player();
+    let mut policy: Value = serde_json::from_str(&player_policy()).unwrap();
+    policy["cors"] = json!({"origins": [site.url()], "credentials": true, "max_age": 600});
+    // The function answers for its own responses; `--cors-origin` stands in for the response
+    // headers policy that puts the same headers on the files in CloudFront.
+    let origin = origin_with(&policy.to_string(), &["--cors-origin", &site.url()]);
+    let token = token_for(&["/courses/c1/*"]);
+    let manifest = format!("{}/courses/c1/master.m3u8?jwt={token}", url_of(&origin));
+    let seen = view(&origin, &[player_url_with_credentials(&site.url(), &manifest)]);
+    let visit = seen.only_visit();
+    let player = visit.player("ended");
+    assert_eq!(player.events("config").next().map(|e| &e["credentials"]), Some(&json!(true)));
+
+    let page: Vec<(&str, Option<u16>)> =
+        visit.requests.iter().filter(|r| r.url.starts_with(&site.url())).map(|r| (r.path(), r.status)).collect();
+    assert_eq!(page, [("/player/", Some(200)), ("/player/hls.min.js", Some(200)), ("/player/player.js", Some(200))]);
+
+    // Every request for the stream goes out from the site's origin and its answer allows that
+    // origin with credentials: the function's 302, setting the cookie, then the files.
+    let requests = visit.stream_requests();
+    for r in &requests {
+        assert_eq!(r.origin.as_deref(), Some(site.url().as_str()), "{r:?}");
+        assert_eq!(r.allow_origin.as_deref(), Some(site.url().as_str()), "{r:?}");
+        assert_eq!(r.allow_credentials.as_deref(), Some("true"), "{r:?}");
+    }
+    let link = requests[0];
+    assert_eq!(link.url, manifest);
+    assert_eq!((link.status, link.location.as_deref()), (Some(302), Some("/courses/c1/master.m3u8")), "{link:?}");
+    assert!(link.set_cookie.as_deref().is_some_and(|c| c.starts_with(&format!("token={token}; "))), "{link:?}");
+    let kept: Vec<(&str, &str)> = visit.cookies.iter().map(|c| (c.name.as_str(), c.value.as_str())).collect();
+    assert_eq!(kept, [("token", token.as_str())]);
+    assert_eq!(requests[1..].iter().map(|r| r.path()).collect::<Vec<_>>(), stream_paths("c1", &stream));
+    for r in &requests[1..] {
+        assert_eq!((r.status, r.cookie.as_deref()), (Some(200), Some(format!("token={token}").as_str())), "{r:?}");
+    }
+    assert_played(player, "c1", &stream);
+
+    // The server: no preflight (hls.js's GETs are simple requests), the hand-off, then files.
+    let mut expected = played_log("c1", &stream);
+    expected.sort();
+    assert_eq!(seen.stream_log(), expected);
 }

@@ -364,3 +364,57 @@ fn bad_roots_and_functions_are_refused_with_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a directory"), "{out:?}");
 }
+
+#[test]
+fn cors_origins_get_cors_headers_on_the_roots_answers() {
+    let (dir, base) = setup(&seed());
+    let s = start_in(dir, base, &["--cors-origin", "http://127.0.0.1:9000", "--cors-origin", "https://app.example"]);
+    let token = good_token();
+    let file = format!("/courses/c1/seg0.ts?jwt={token}");
+    for origin in ["http://127.0.0.1:9000", "https://app.example"] {
+        let r = s.request("GET", &file, &[&format!("Origin: {origin}")]);
+        assert_eq!((r.status, r.text().as_str()), (200, "segment 0"));
+        assert_eq!(r.header("access-control-allow-origin"), Some(origin));
+        assert_eq!(r.header("access-control-allow-credentials"), Some("true"));
+        assert_eq!(r.all("vary"), ["origin"]);
+        // The function's own answer is sent as it made it (the seed's policy has no `cors`).
+        let r = s.request("GET", "/courses/c1/seg0.ts", &[&format!("Origin: {origin}")]);
+        assert_eq!((r.status, r.header("access-control-allow-origin"), r.header("vary")), (401, None, None));
+    }
+    let r = s.request("GET", &format!("/courses/c1/nothing.ts?jwt={token}"), &["Origin: https://app.example"]);
+    assert_eq!((r.status, r.header("access-control-allow-origin")), (404, Some("https://app.example")));
+    // Another origin, one that differs only in case or port, or none: no CORS header, but the
+    // answer still varies by origin.
+    for headers in [
+        &["Origin: https://other.example"][..],
+        &["Origin: HTTPS://APP.EXAMPLE"],
+        &["Origin: http://127.0.0.1:9001"],
+        &[],
+    ] {
+        let r = s.request("GET", &file, headers);
+        assert_eq!(r.status, 200, "{headers:?}");
+        assert_eq!(r.header("access-control-allow-origin"), None, "{headers:?}");
+        assert_eq!(r.header("access-control-allow-credentials"), None, "{headers:?}");
+        assert_eq!(r.all("vary"), ["origin"], "{headers:?}");
+    }
+
+    // Without the option, nothing is added.
+    let plain = start(&seed());
+    let r = plain.request("GET", &file, &["Origin: https://app.example"]);
+    assert_eq!((r.status, r.header("access-control-allow-origin"), r.header("vary")), (200, None, None));
+
+    // What is not an origin is refused.
+    let (_dir, base) = setup(&seed());
+    for bad in ["https://app.example/", "https://APP.example", "app.example", "*"] {
+        let out = Command::new(assert_cmd::cargo::cargo_bin("cfjwt"))
+            .arg("serve")
+            .arg(base.join("f.js"))
+            .arg("--root")
+            .arg(base.join("root"))
+            .args(["--port", "0", "--cors-origin", bad])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("not an origin"), "{bad}: {out:?}");
+    }
+}
