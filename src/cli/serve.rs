@@ -20,6 +20,9 @@ pub(super) fn run(config: &Config) -> anyhow::Result<Outcome> {
         }
     });
     eprintln!("serving {} on http://{}/ (root {})", config.file.display(), server.addr(), config.root.display());
+    for warning in server.warnings() {
+        eprintln!("warning: {warning}");
+    }
     server.run(Arc::new(|line: &str| eprintln!("{line}")));
     eprintln!("stopped");
     Ok(Outcome::Done)

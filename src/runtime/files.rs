@@ -89,7 +89,7 @@ pub fn load_store(path: &Path) -> Result<BTreeMap<String, String>, InputError> {
 
 /// Whether the code reads the KeyValueStore: it loads the `cloudfront` module (read from its
 /// syntax tree) and calls `.kvs(` (the module also has helpers that need no store).
-fn reads_store(code: &str) -> bool {
+pub fn reads_store(code: &str) -> bool {
     code.contains(".kvs(") && crate::check::facts(code).is_some_and(|f| f.modules.contains("cloudfront"))
 }
 

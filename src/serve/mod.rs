@@ -122,6 +122,8 @@ pub struct Server {
     addr: SocketAddr,
     shared: Arc<Shared>,
     stopped: Arc<AtomicBool>,
+    /// The function file, as given.
+    file: PathBuf,
 }
 
 /// What every worker reads.
@@ -159,8 +161,21 @@ impl Server {
             http: Arc::new(http),
             addr,
             shared: Arc::new(Shared { function, root, cors_origins: config.cors_origins.clone() }),
+            file: config.file.clone(),
             stopped: Arc::new(AtomicBool::new(false)),
         })
+    }
+
+    /// What would make every request fail for a reason of the local setup: a function that reads
+    /// the KeyValueStore, served without `--kvs`.
+    pub fn warnings(&self) -> Vec<runtime::report::Warning> {
+        let f = &self.shared.function;
+        match f.kvs {
+            None if runtime::reads_store(&f.code) => {
+                vec![runtime::report::Warning::NoStore { file: self.file.display().to_string() }]
+            }
+            _ => Vec::new(),
+        }
     }
 
     /// The address it listens on (the port is the one picked, for `--port 0`).

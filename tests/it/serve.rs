@@ -418,3 +418,28 @@ fn cors_origins_get_cors_headers_on_the_roots_answers() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("not an origin"), "{bad}: {out:?}");
     }
 }
+
+#[test]
+fn a_function_that_reads_the_store_without_kvs_is_warned_about() {
+    let store = harness::generate(r#"{"key": {"kvs": "jwt.secret"}}"#, vec![]);
+    let served = start(&store);
+    // The warning follows the start line, before any request.
+    let deadline = Instant::now() + LIMIT;
+    while served.log.lock().unwrap().len() < 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let log = served.log.lock().unwrap().clone();
+    assert!(log.get(1).is_some_and(|l| l.starts_with("warning: ") && l.contains("no --kvs file was given")), "{log:?}");
+    drop(log);
+    drop(served);
+    // With --kvs, or for a function with the key embedded, no warning.
+    let (dir, base) = setup(&store);
+    std::fs::write(base.join("kvs.json"), r#"{"jwt.secret": "a-secret-of-thirty-two-bytes-or-more!!"}"#).unwrap();
+    let kvs = base.join("kvs.json");
+    let with_store = start_in(dir, base, &["--kvs", kvs.to_str().unwrap()]);
+    let plain = start(&harness::generate(r#"{}"#, vec![harness::key(DEMO_KEY)]));
+    std::thread::sleep(Duration::from_millis(300));
+    for s in [&with_store, &plain] {
+        assert!(!s.log.lock().unwrap().iter().any(|l| l.starts_with("warning:")), "{:?}", s.log.lock().unwrap());
+    }
+}

@@ -28,6 +28,12 @@ fn a_fresh_link_wins_over_a_stale_cookie() {
             request("/courses/c2/master.m3u8", json!({"jwt": {"value": new}}), json!({"token": {"value": old}})),
             // The same cookie on course 2 without the link: its scope says no.
             request("/courses/c2/master.m3u8", json!({}), json!({"token": {"value": old}})),
+            // The cookie issued after the link (a newer login elsewhere): the link is still read.
+            request(
+                "/courses/c2/master.m3u8",
+                json!({"jwt": {"value": new}}),
+                json!({"token": {"value": token(json!({"exp": NOW + 7200, "iat": NOW, "paths": ["/courses/c1/*"]}))}}),
+            ),
             // An expired cookie and a fresh link.
             request(
                 "/courses/c2/master.m3u8",
@@ -36,13 +42,27 @@ fn a_fresh_link_wins_over_a_stale_cookie() {
             ),
         ];
         let out = run(&code, &cases);
-        for i in [0, 2] {
+        for i in [0, 2, 3] {
             let Outcome::Response(r) = &out[i] else { panic!("{runtime}: case {i}: {:?}", out[i]) };
             assert_eq!(r["statusCode"], 302, "{runtime}");
             assert_eq!(r["headers"]["location"]["value"], "/courses/c2/master.m3u8", "{runtime}");
             assert_eq!(r["cookies"]["token"]["value"], new.as_str(), "{runtime}: the new token is the cookie");
         }
         assert_eq!(out[1].status(), Some(401), "{runtime}");
+    }
+}
+
+#[test]
+fn the_handoff_location_carries_no_token_of_any_source() {
+    let policy =
+        r#"{"token": {"from": ["query:jwt", "query:access_token", "cookie:token"], "handoff": {"cookie": "token"}}}"#;
+    let t = token(json!({"exp": NOW + 60}));
+    for runtime in Runtime::ALL {
+        let code = generate(&with_runtime(policy, runtime), vec![key(DEMO_KEY)]);
+        let query = json!({"jwt": {"value": t}, "access_token": {"value": "another"}, "lang": {"value": "en"}});
+        let out = run(&code, &[request("/courses/c1/master.m3u8", query, json!({"token": {"value": "old"}}))]);
+        let Outcome::Response(r) = &out[0] else { panic!("{runtime}: {:?}", out[0]) };
+        assert_eq!(r["headers"]["location"]["value"], "/courses/c1/master.m3u8?lang=en", "{runtime}");
     }
 }
 
