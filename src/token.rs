@@ -49,6 +49,26 @@ pub enum TokenError {
          which a JSON number cannot hold exactly"
     )]
     IatOutOfRange { now: i64 },
+    #[error("--kid: `{0}` is not a key id a generated function accepts: 1 to 64 of A-Z a-z 0-9 . _ -")]
+    Kid(String),
+}
+
+/// What in `--claims` a generated function would deny: a time claim (`exp`, `nbf`, `iat`) that is
+/// not a number. One sentence each, for stderr; the token is minted all the same, for tests of
+/// exactly that denial.
+pub fn claim_warnings(request: &Request) -> Vec<String> {
+    let Some(Ok(Value::Object(claims))) = request.claims.as_deref().map(serde_json::from_str::<Value>) else {
+        return Vec::new();
+    };
+    ["exp", "nbf", "iat"]
+        .iter()
+        .filter_map(|name| match claims.get(*name) {
+            Some(v) if !v.is_number() => Some(format!(
+                "--claims: `{name}` is {v}, not a number: a generated function denies the token ({name}-type)"
+            )),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The largest integer that a JSON number holds exactly in every reader, JavaScript's included
@@ -174,6 +194,9 @@ pub fn mint_request(request: &Request) -> Result<String, TokenError> {
         return Err(TokenError::IatOutOfRange { now });
     }
     let kid = request.kid.clone().or(key.id.clone());
+    if let Some(kid) = kid.as_ref().filter(|k| !crate::policy::rules::is_key_id(k)) {
+        return Err(TokenError::Kid(kid.clone()));
+    }
     let spec = TokenSpec { claims, kid, ttl: request.ttl, iat: request.iat, now };
     Ok(mint(&key.secret, &spec))
 }

@@ -235,8 +235,8 @@ impl CheckArgs {
 pub struct TestArgs {
     /// The function file.
     file: PathBuf,
-    /// Event files in the `aws cloudfront test-function` format (`--event events/*.json`, or the
-    /// flag repeated); one result each.
+    /// Event files in the `aws cloudfront test-function` format (`--event events/*.json`, the flag
+    /// repeated, or a directory for the .json files in it, in name order); one result each.
     #[arg(long, value_name = "EVENT.json", required = true, num_args = 1..)]
     event: Vec<PathBuf>,
     /// The time the function sees: Unix seconds (fractions allowed) or an RFC 3339 time such as
@@ -346,13 +346,18 @@ impl ServeArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(mut_arg("key_file", |a| {
+    a.help("The file whose bytes are the secret to sign with (one trailing newline dropped); `KID=PATH` also sets the header's `kid`")
+}))]
+#[command(mut_arg("key_env", |a| a.help("An environment variable holding the secret to sign with; `KID=VAR` also sets the header's `kid`")))]
 pub struct TokenArgs {
     #[command(flatten)]
     keys: KeyArgs,
     /// Claims as a JSON object, e.g. '{"sub":"u1","scope":["/courses/c1/*"]}'.
     #[arg(long)]
     claims: Option<String>,
-    /// Set `exp` to now + SECONDS (refused when that is beyond 2^53 - 1, which JSON cannot hold exactly).
+    /// Set `exp` to now + SECONDS; negative for a token that has already expired (to test the
+    /// denial). Refused when that is beyond 2^53 - 1, which JSON cannot hold exactly.
     #[arg(long, value_name = "SECONDS", allow_hyphen_values = true)]
     ttl: Option<i64>,
     /// Set `iat` to now.

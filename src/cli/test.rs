@@ -11,6 +11,8 @@ use crate::runtime::report::Expect;
 use crate::runtime::{self, TestRequest};
 
 pub(super) fn run(request: &TestRequest, json: bool, expect: Option<&Expect>) -> anyhow::Result<Outcome> {
+    // A directory given to --event stands for the .json files in it.
+    let request = &TestRequest { events: runtime::expand_events(&request.events)?, ..request.clone() };
     // Events not named after a verdict are bad input: refused before anything runs.
     let expected = match expect {
         None => None,

@@ -17,6 +17,9 @@ pub(super) fn run(request: &Request) -> anyhow::Result<Outcome> {
         }
     }
     let token = token::mint_request(request)?;
+    for warning in token::claim_warnings(request) {
+        eprintln!("warning: {warning}");
+    }
     print(format!("{token}\n"))?;
     Ok(Outcome::Done)
 }

@@ -44,6 +44,8 @@ pub enum InputError {
     },
     #[error("{}: a KeyValueStore file is a JSON object of keys to values", path.display())]
     NotAStore { path: PathBuf },
+    #[error("{}: the directory holds no .json event file", path.display())]
+    NoEvents { path: PathBuf },
     /// An event file that is not a CloudFront Functions event.
     #[error("{}", path.display())]
     Event {
@@ -66,6 +68,29 @@ fn read(path: &Path) -> Result<String, InputError> {
 
 fn read_json(path: &Path) -> Result<Value, InputError> {
     serde_json::from_str(&read(path)?).map_err(|source| InputError::Json { path: path.to_owned(), source })
+}
+
+/// The event files a list names: a file as it is, a directory as the `.json` files in it, in name
+/// order (`--event events/`).
+pub fn expand_events(paths: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
+    let mut out = Vec::with_capacity(paths.len());
+    for path in paths {
+        if !path.is_dir() {
+            out.push(path.clone());
+            continue;
+        }
+        let entries = std::fs::read_dir(path).map_err(|source| InputError::Read { path: path.clone(), source })?;
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        if files.is_empty() {
+            return Err(InputError::NoEvents { path: path.clone() });
+        }
+        files.sort();
+        out.extend(files);
+    }
+    Ok(out)
 }
 
 /// An event file, normalised as CloudFront would (see [`super::normalize_event`]).

@@ -87,7 +87,7 @@ mod natives;
 pub mod report;
 mod validate;
 
-pub use files::{load_event, load_store, reads_store, run_files, InputError, TestRequest};
+pub use files::{expand_events, load_event, load_store, reads_store, run_files, InputError, TestRequest};
 
 use std::collections::BTreeMap;
 use std::time::Duration;

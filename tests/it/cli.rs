@@ -232,6 +232,62 @@ fn token_refuses_bad_claims() {
 }
 
 #[test]
+fn token_refuses_a_kid_the_function_denies_and_warns_of_time_claims_it_denies() {
+    let d = Dir::new();
+    let key = d.path("key");
+    for kid in ["a kid", "", &"k".repeat(65), "é"] {
+        cfjwt()
+            .args(["token", "--key-file", &key, "--kid", kid])
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::contains("--kid: `").and(predicate::str::contains("1 to 64 of A-Z a-z 0-9 . _ -")));
+    }
+    cfjwt().args(["token", "--key-file", &key, "--kid", "2026-11.a_b"]).assert().success();
+    let out = cfjwt()
+        .args(["token", "--key-file", &key, "--claims", r#"{"exp":"1700000000","nbf":null,"iat":1,"sub":"u"}"#])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "the token is minted all the same");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("warning: --claims: `exp` is \"1700000000\", not a number"), "{err}");
+    assert!(err.contains("warning: --claims: `nbf` is null, not a number"), "{err}");
+    assert!(!err.contains("`iat`") && !err.contains("`sub`"), "{err}");
+    cfjwt().args(["token", "--key-file", &key, "--ttl", "-60"]).assert().success().stderr("");
+    let help = String::from_utf8(cfjwt().args(["token", "--help"]).output().unwrap().stdout).unwrap();
+    assert!(help.contains("negative for a token that has already expired") && !help.contains("Repeat"), "{help}");
+}
+
+#[test]
+fn test_takes_a_directory_of_events() {
+    let d = Dir::new();
+    cfjwt()
+        .args(["gen", "--config", &d.path("policy.json"), "--key-file", &d.path("key"), "-o", &d.path("f.js")])
+        .assert()
+        .success();
+    std::fs::create_dir_all(d.0.path().join("events")).unwrap();
+    let event =
+        serde_json::json!({"request": {"method": "GET", "uri": "/a", "querystring": {}, "headers": {}}}).to_string();
+    d.write("events/deny-b.json", &event);
+    d.write("events/deny-a.json", &event);
+    d.write("events/notes.txt", "not an event");
+    let out = cfjwt()
+        .args(["test", &d.path("f.js"), "--event", &d.path("events"), "--expect", "by-name", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<String> = String::from_utf8(out.stdout).unwrap().lines().map(str::to_owned).collect();
+    assert_eq!(lines.len(), 2, "the .json files only");
+    assert!(lines[0].contains("deny-a.json") && lines[1].contains("deny-b.json"), "in name order: {lines:?}");
+    std::fs::create_dir_all(d.0.path().join("empty")).unwrap();
+    cfjwt()
+        .args(["test", &d.path("f.js"), "--event", &d.path("empty")])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("the directory holds no .json event file"));
+}
+
+#[test]
 fn test_runs_events_and_prints_test_function_results() {
     let d = Dir::new();
     cfjwt()
