@@ -22,7 +22,8 @@ use crate::token;
     version,
     about = "Generate, check and test CloudFront Functions that verify HS256 JWTs at the edge",
     long_about = "Generate, check and test CloudFront Functions (viewer request) that verify HS256 JWTs at the edge.\n\n\
-                  Exit codes: 0 success; 1 a check said no (output differs, problems found, the function failed); 2 bad input."
+                  Exit codes: 0 success; 1 a check said no (output differs, problems found, the function failed); 2 bad input.",
+    disable_help_subcommand = true
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -56,6 +57,8 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff): `cfjwt man | man -l -`.
     Man(ManArgs),
+    /// Print the help of cfjwt, or of a command (`cfjwt help gen` is `cfjwt gen --help`).
+    Help(HelpArgs),
 }
 
 /// Where keys come from. Secrets are read from files or environment variables, never from the
@@ -460,6 +463,12 @@ pub struct CompletionsArgs {
     /// The shell.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Args, Debug)]
+pub struct HelpArgs {
+    /// The command whose help to print; without it, cfjwt's.
+    pub command: Option<String>,
 }
 
 #[derive(Args, Debug)]

@@ -23,6 +23,7 @@ use clap::Parser as _;
 
 pub use args::Cli;
 use args::Command;
+pub use reference::EXAMPLES;
 
 /// How a command that ran to its end came out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,6 +63,7 @@ pub fn main() -> ExitCode {
         Command::Init(a) => init::run(&a.request()),
         Command::Completions(a) => reference::completions(a.shell),
         Command::Man(a) => reference::man(a.command.as_deref()),
+        Command::Help(a) => reference::help(a.command.as_deref()),
     };
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,

@@ -1,5 +1,6 @@
 //! The commands that print reference material: `cfjwt schema` (the policy's JSON Schema),
-//! `cfjwt completions` and `cfjwt man` (both made from the clap types).
+//! `cfjwt completions`, `cfjwt man` and `cfjwt help` (made from the clap types; the man pages add
+//! EXAMPLES, EXIT STATUS, the policy's fields and SEE ALSO from the tables below).
 
 use anyhow::Context as _;
 use clap::CommandFactory as _;
@@ -19,6 +20,101 @@ pub(super) fn completions(shell: clap_complete::Shell) -> anyhow::Result<Outcome
     Ok(Outcome::Done)
 }
 
+/// `cfjwt help [COMMAND]`: what `--help` prints.
+pub(super) fn help(command: Option<&str>) -> anyhow::Result<Outcome> {
+    let mut cmd = Cli::command();
+    // Built, so that a command's usage line names it as `cfjwt NAME`.
+    cmd.build();
+    let help = match command {
+        None => cmd.render_long_help(),
+        Some(name) => {
+            let sub = cmd.find_subcommand_mut(name).with_context(|| format!("`{name}` is not a cfjwt command"))?;
+            sub.render_long_help()
+        }
+    };
+    print(help.to_string())?;
+    Ok(Outcome::Done)
+}
+
+/// Examples for each command's man page: (command, what it does, the command line). Every line is
+/// parsed by the command line's own parser in the tests.
+pub const EXAMPLES: &[(&str, &str, &str)] = &[
+    ("gen", "Write the function with a test key, and check it in CI", "cfjwt gen --config policy.json --key-file test.key --key-encoding base64 --test-key -o viewer-request.js"),
+    ("gen", "Fail when the committed function is not what the policy gives", "cfjwt gen --config policy.json --key-file test.key --key-encoding base64 --test-key -o viewer-request.js --check"),
+    ("check", "What CloudFront would refuse in any function file", "cfjwt check viewer-request.js"),
+    ("test", "Every event of a directory, each as its name says", "cfjwt test viewer-request.js --event events/ --expect by-name"),
+    ("event", "An event for a URL with a token", "cfjwt event 'https://d111111abcdef8.cloudfront.net/lesson1.m3u8?jwt=TOKEN'"),
+    ("explain", "Why a token is denied, the token read from standard input", "cfjwt explain --config policy.json --key-file test.key --token -"),
+    ("serve", "The function in front of a directory, on 127.0.0.1:8787", "cfjwt serve viewer-request.js --root media"),
+    ("token", "A token for a course, valid five minutes", "cfjwt token --key-file test.key --claims '{\"paths\":[\"/courses/c1/*\"]}' --ttl 300"),
+    ("token", "A token that has already expired", "cfjwt token --key-file test.key --ttl -60"),
+    ("deploy", "The AWS CLI commands that create and publish the function", "cfjwt deploy viewer-request.js --name jwt-check --format aws-cli"),
+    ("init", "A starter policy for video", "cfjwt init --setup video-cookie"),
+    ("schema", "The policy's JSON Schema, for editors", "cfjwt schema"),
+    ("completions", "Completions for bash", "cfjwt completions bash"),
+    ("man", "Read this page", "cfjwt man gen"),
+    ("help", "The help of a command", "cfjwt help gen"),
+];
+
+/// Each command's exit codes, for its man page's EXIT STATUS.
+pub const EXIT_STATUS: &[(&str, &str)] = &[
+    ("gen", "0 written (or current, with --check); 1 --check found the file differs; 2 bad input"),
+    ("check", "0 no problem; 1 problems found, each as FILE:LINE:COL: message; 2 bad input"),
+    ("test", "0 every event ran and every --expect held; 1 the function threw, timed out or returned what CloudFront rejects, or an event did not come out as --expect says; 2 bad input"),
+    ("explain", "0 allowed or handed off; 1 denied; 2 bad input"),
+    ("serve", "0 stopped by SIGINT or SIGTERM; 2 bad input"),
+];
+
+/// The roff of the sections cfjwt adds to a page: EXAMPLES, EXIT STATUS, (on cfjwt(1)) the
+/// policy's fields, and SEE ALSO.
+fn extra_sections(command: Option<&str>) -> String {
+    let mut out = String::new();
+    let examples: Vec<_> = EXAMPLES.iter().filter(|(c, _, _)| command.is_none_or(|n| n == *c)).collect();
+    if !examples.is_empty() {
+        out.push_str(".SH EXAMPLES\n");
+        for (_, what, line) in examples {
+            out.push_str(&format!(".TP\n{}\n.nf\n{}\n.fi\n", roff(what), roff(line)));
+        }
+    }
+    out.push_str(".SH \"EXIT STATUS\"\n");
+    match command.and_then(|n| EXIT_STATUS.iter().find(|(c, _)| *c == n)) {
+        Some((_, codes)) => out.push_str(&format!("{}\n", roff(codes))),
+        None => out.push_str("0 success; 1 a check said no (the output differs, problems found, the function failed, a request denied); 2 bad input.\n"),
+    }
+    if command.is_none() {
+        out.push_str(".SH \"POLICY FIELDS\"\n");
+        let schema = crate::policy::schema::policy_schema();
+        if let Some(fields) = schema.get("properties").and_then(|p| p.as_object()) {
+            for (name, field) in fields {
+                let what = field.get("description").and_then(|d| d.as_str()).unwrap_or("");
+                out.push_str(&format!(".TP\n\\fB{}\\fR\n{}\n", roff(name), roff(what)));
+            }
+        }
+        out.push_str("The JSON Schema, with every nested field: \\fBcfjwt schema\\fR.\n");
+    }
+    out.push_str(".SH \"SEE ALSO\"\n");
+    let pages: Vec<String> = Cli::command()
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .filter(|n| command != Some(n.as_str()))
+        .map(|n| format!("cfjwt-{n}(1)"))
+        .collect();
+    let main = if command.is_some() { "cfjwt(1), " } else { "" };
+    out.push_str(&format!("{main}{}\n", roff(&pages.join(", "))));
+    out
+}
+
+/// Text as roff, on one line: backslashes and hyphens escaped, a leading `.` or `'` kept from
+/// being a request.
+fn roff(text: &str) -> String {
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let escaped = one_line.replace('\\', "\\e").replace('-', "\\-");
+    match escaped.chars().next() {
+        Some('.') | Some('\'') => format!("\\&{escaped}"),
+        _ => escaped,
+    }
+}
+
 pub(super) fn man(command: Option<&str>) -> anyhow::Result<Outcome> {
     let cmd = Cli::command();
     let page = match command {
@@ -32,6 +128,7 @@ pub(super) fn man(command: Option<&str>) -> anyhow::Result<Outcome> {
     };
     let mut text = Vec::new();
     clap_mangen::Man::new(page).render(&mut text).context("cannot render the man page")?;
+    text.extend_from_slice(extra_sections(command).as_bytes());
     print(text)?;
     Ok(Outcome::Done)
 }

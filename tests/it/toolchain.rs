@@ -837,6 +837,52 @@ mod shell_and_man {
     }
 
     #[test]
+    fn man_pages_have_examples_exit_status_the_policy_fields_and_see_also() {
+        use clap::Parser as _;
+        for (command, _, line) in cfjwt::cli::EXAMPLES {
+            let words = shell_words::split(line).unwrap();
+            assert_eq!(words[1], *command, "{line}");
+            if let Err(e) = cfjwt::cli::Cli::try_parse_from(&words) {
+                panic!("the example `{line}` does not parse: {e}");
+            }
+        }
+        let page = |args: &[&str]| String::from_utf8(cfjwt().args(args).output().unwrap().stdout).unwrap();
+        let main = page(&["man"]);
+        for section in [".SH EXAMPLES", ".SH \"EXIT STATUS\"", ".SH \"POLICY FIELDS\"", ".SH \"SEE ALSO\""] {
+            assert!(main.contains(section), "cfjwt(1) has no {section}");
+        }
+        for field in ["runtime", "token", "claims", "public", "deny", "log", "cors"] {
+            assert!(main.contains(&format!(".TP\n\\fB{field}\\fR\n")), "cfjwt(1) does not list the field {field}");
+        }
+        // No line of the added sections is taken by roff as a request it does not know.
+        let added = &main[main.find(".SH EXAMPLES").unwrap()..];
+        for l in added.lines().filter(|l| l.starts_with('.') || l.starts_with('\'')) {
+            assert!([".SH", ".TP", ".nf", ".fi"].iter().any(|r| l.starts_with(r)), "a stray request: {l}");
+        }
+        let gen = page(&["man", "gen"]);
+        assert!(gen.contains(".SH \"EXIT STATUS\"\n0 written (or current, with \\-\\-check)"), "{gen}");
+        assert!(gen.contains("cfjwt gen \\-\\-config policy.json"), "{gen}");
+        assert!(gen.contains(".SH \"SEE ALSO\"\ncfjwt(1), cfjwt\\-check(1)"), "{gen}");
+        assert!(page(&["man", "help"]).contains("\n.TH cfjwt-help 1"));
+    }
+
+    #[test]
+    fn help_works_as_a_command_with_help_of_its_own() {
+        let out = cfjwt().args(["help", "--help"]).output().unwrap();
+        assert!(out.status.success());
+        assert!(String::from_utf8(out.stdout).unwrap().contains("Usage: cfjwt help [COMMAND]"));
+        let help = String::from_utf8(cfjwt().args(["help", "gen"]).output().unwrap().stdout).unwrap();
+        let direct = String::from_utf8(cfjwt().args(["gen", "--help"]).output().unwrap().stdout).unwrap();
+        assert_eq!(help, direct, "cfjwt help gen is cfjwt gen --help");
+        assert!(String::from_utf8(cfjwt().arg("help").output().unwrap().stdout).unwrap().contains("Commands:"));
+        cfjwt()
+            .args(["help", "nope"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("`nope` is not a cfjwt command"));
+    }
+
+    #[test]
     fn man_pages() {
         let out = cfjwt().arg("man").output().unwrap();
         assert!(out.status.success());
