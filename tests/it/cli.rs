@@ -453,3 +453,32 @@ fn an_unreadable_policy_names_its_os_error_once() {
     assert_eq!(stderr.matches("No such file or directory").count(), 1, "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
+
+/// The Quick start's `gen` prints the size line its comment shows (the test key is 32 random bytes
+/// in base64, so the function embeds them as hex).
+#[test]
+fn the_quick_start_size_line_is_what_gen_prints() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let quick = &readme[readme.find("## Quick start").unwrap()..];
+    let policy = quick.lines().skip_while(|l| !l.starts_with("cat > policy.json")).nth(1).unwrap();
+    let shown = quick.lines().find_map(|l| l.strip_prefix("# prints: ")).expect("the size line");
+    let d = Dir::new();
+    d.write("policy.json", policy);
+    // Random bytes are next to never UTF-8 text: two keys that are not.
+    let mut mixed = [0u8; 32];
+    for (i, b) in mixed.iter_mut().enumerate() {
+        *b = 0x80 | (i as u8).wrapping_mul(37);
+    }
+    for key in [[0xffu8; 32], mixed] {
+        use base64::Engine as _;
+        d.write("test.key", &base64::engine::general_purpose::STANDARD.encode(key));
+        let out = cfjwt()
+            .current_dir(d.0.path())
+            .args(["gen", "--config", "policy.json", "--key-file", "test.key", "--key-encoding", "base64"])
+            .args(["--test-key", "-o", "viewer-request.js"])
+            .output()
+            .unwrap();
+        let said = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(said.trim_end(), shown, "the README's Quick start says {shown:?}");
+    }
+}
