@@ -1272,13 +1272,6 @@ struct Answers {
     bundled_reason: Option<String>,
 }
 
-/// The reason a case logged: `allow CODE` or `deny CODE`, from its `cfjwt: ` log line or its log
-/// custom data.
-fn reason_of(logs: &[String], log_data: Option<&str>) -> Option<String> {
-    let line = logs.iter().rev().find_map(|l| l.split("cfjwt: ").nth(1).map(str::to_owned));
-    line.or(log_data.map(str::to_owned))
-}
-
 /// Whether a logged reason is one of the codes and says what the function did.
 fn reason_fits(reason: Option<&str>, outcome: &Outcome) -> Result<(), String> {
     let reason = reason.ok_or("logged no reason")?;
@@ -1300,7 +1293,7 @@ fn run_cases(code: &str, cases: &[Case], engines: Engines) -> Vec<Answers> {
     let mut out = vec![Answers::default(); cases.len()];
     if engines != Engines::Njs {
         for (a, o) in out.iter_mut().zip(harness::in_engine::answers(code, cases)) {
-            a.bundled_reason = reason_of(&o.logs, o.log_data.as_deref());
+            a.bundled_reason = harness::reason_of(&o.logs, o.log_data.as_deref());
             a.bundled = Some(o.outcome);
         }
     }
@@ -1310,7 +1303,7 @@ fn run_cases(code: &str, cases: &[Case], engines: Engines) -> Vec<Answers> {
         for chunk in short.chunks(NJS_CHUNK) {
             let list: Vec<Case> = chunk.iter().map(|&i| cases[i].clone()).collect();
             for (&i, o) in chunk.iter().zip(harness::under_njs::answers(code, &list)) {
-                out[i].njs_reason = reason_of(&o.logs, o.log_data.as_deref());
+                out[i].njs_reason = harness::reason_of(&o.logs, o.log_data.as_deref());
                 out[i].njs = Some(o.outcome);
             }
         }

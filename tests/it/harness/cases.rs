@@ -87,19 +87,18 @@ pub fn run_with_reasons(code: &str, cases: &[Case]) -> Vec<(Outcome, Option<Stri
         })
         .collect();
     let cases = &cases[..];
+    let with_reason = |outcome: Outcome, logs: &[String], log_data: Option<&str>| {
+        let lines = logs.iter().filter(|l| l.contains("cfjwt: ")).count();
+        assert!(lines <= 1, "more than one reason logged: {logs:?}");
+        (outcome, reason_of(logs, log_data))
+    };
     let by_njs: Vec<(Outcome, Option<String>)> = under_njs::answers(code, cases)
         .into_iter()
-        .map(|a| {
-            let reason = reason_of(&a.logs, a.log_data.as_deref());
-            (a.outcome, reason)
-        })
+        .map(|a| with_reason(a.outcome, &a.logs, a.log_data.as_deref()))
         .collect();
     let by_engine: Vec<(Outcome, Option<String>)> = in_engine::answers(code, cases)
         .into_iter()
-        .map(|a| {
-            let reason = reason_of(&a.logs, a.log_data.as_deref());
-            (a.outcome, reason)
-        })
+        .map(|a| with_reason(a.outcome, &a.logs, a.log_data.as_deref()))
         .collect();
     for (i, (a, b)) in by_njs.iter().zip(&by_engine).enumerate() {
         assert_eq!(a, b, "njs and the bundled engine disagree on case {i}: {:?}", cases[i].event);
@@ -107,9 +106,9 @@ pub fn run_with_reasons(code: &str, cases: &[Case]) -> Vec<(Outcome, Option<Stri
     by_njs
 }
 
-/// The reason a case logged: its `cfjwt: ` line (at most one), or its log custom data.
-fn reason_of(logs: &[String], log_data: Option<&str>) -> Option<String> {
-    let lines: Vec<&str> = logs.iter().filter_map(|l| l.split("cfjwt: ").nth(1)).collect();
-    assert!(lines.len() <= 1, "more than one reason logged: {logs:?}");
-    lines.first().map(|l| l.to_string()).or(log_data.map(str::to_owned))
+/// The reason a case logged, `allow CODE` or `deny CODE`: its last `cfjwt: ` log line (njs may
+/// print a notice before it on the same line), or its log custom data.
+pub fn reason_of(logs: &[String], log_data: Option<&str>) -> Option<String> {
+    let line = logs.iter().rev().find_map(|l| l.split("cfjwt: ").nth(1).map(str::to_owned));
+    line.or(log_data.map(str::to_owned))
 }
