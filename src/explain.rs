@@ -285,14 +285,26 @@ impl Facts<'_> {
         }
     }
 
+    /// The header's `kid` as it is (null when there is none).
+    fn kid_value(&self) -> Value {
+        self.header.as_ref().and_then(|h| h.get("kid")).cloned().unwrap_or(Value::Null)
+    }
+
+    fn kid(&self) -> Option<&str> {
+        self.header.as_ref().and_then(|h| h.get("kid")).and_then(Value::as_str)
+    }
+
+    /// The KeyValueStore entry the function reads for this token: `NAME`, or `NAME:KID`.
+    fn store_entry(&self, name: &str) -> String {
+        self.kid().map_or_else(|| name.to_owned(), |k| format!("{name}:{k}"))
+    }
+
     fn keys_phrase(&self) -> String {
-        let kid = self.header.as_ref().and_then(|h| h.get("kid")).and_then(Value::as_str);
         if let KeySource::Store(name) = &self.policy.key {
-            let entry = kid.map_or_else(|| name.clone(), |k| format!("{name}:{k}"));
-            return format!("the secret the KeyValueStore holds under \"{entry}\"");
+            return format!("the secret the KeyValueStore holds under \"{}\"", self.store_entry(name));
         }
         let keys = &self.keys.embedded;
-        match kid {
+        match self.kid() {
             Some(kid) if keys.iter().any(|k| k.id.as_deref() == Some(kid)) => format!("the key with kid \"{kid}\""),
             _ if keys.len() == 1 => "the key".into(),
             _ => format!("any of the {} keys", keys.len()),
@@ -338,7 +350,7 @@ impl Facts<'_> {
                 )
             }
             Reason::UnknownKid => {
-                let kid = self.header.as_ref().and_then(|h| h.get("kid")).cloned().unwrap_or(Value::Null);
+                let kid = self.kid_value();
                 match &p.key {
                     KeySource::Store(_) => format!("kid {kid} is not a key id the KeyValueStore may be asked for (1 to 64 of letters, digits, `_`, `-` and `.`)."),
                     KeySource::Embedded => {
@@ -349,8 +361,7 @@ impl Facts<'_> {
             }
             Reason::KeyUnavailable => {
                 let KeySource::Store(name) = &p.key else { return "The key is unavailable.".into() };
-                let kid = self.header.as_ref().and_then(|h| h.get("kid")).and_then(Value::as_str);
-                let entry = kid.map_or_else(|| name.clone(), |k| format!("{name}:{k}"));
+                let entry = self.store_entry(name);
                 match self.store.map(|s| s.get(&entry)) {
                     None => format!("The KeyValueStore is not given (--kvs), so \"{entry}\" cannot be read."),
                     Some(None) => format!("The KeyValueStore has no entry \"{entry}\"."),
