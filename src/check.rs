@@ -309,7 +309,7 @@ fn too_deep(text: &str, limit: usize) -> Option<usize> {
 
 /// Runs `f`, which parses `text` (and walks and drops its tree), on a thread whose stack grows
 /// with the text's length; `None` when no such thread can be had.
-fn on_a_stack_for<T: Send>(text: &str, f: impl FnOnce() -> T + Send) -> Option<T> {
+pub(crate) fn on_a_stack_for<T: Send>(text: &str, f: impl FnOnce() -> T + Send) -> Option<T> {
     let size = STACK_BASE + text.len().min(MAX_PARSE_BYTES) * STACK_PER_BYTE;
     std::thread::scope(|scope| {
         let handle = std::thread::Builder::new().name("cfjwt-parse".into()).stack_size(size).spawn_scoped(scope, f);
@@ -375,7 +375,7 @@ pub fn facts(text: &str) -> Option<Facts> {
         return None;
     }
     on_a_stack_for(text, || {
-        let module = parse(text).ok()?;
+        let module = crate::syntax::parse_module(text)?;
         let mut collect = CollectFacts(Facts::default());
         module.visit_with(&mut collect);
         Some(collect.0)
@@ -404,20 +404,6 @@ impl Visit for CollectFacts {
 
     fn visit_str(&mut self, s: &Str) {
         self.0.strings.insert(s.value.to_string_lossy().into_owned());
-    }
-}
-
-/// Parses a function file as a module (`import` and script code alike).
-fn parse(text: &str) -> Result<Module, ()> {
-    let cm: Lrc<SourceMap> = Default::default();
-    let fm = cm.new_source_file(Lrc::new(FileName::Anon), text.to_string());
-    let mut errors = Vec::new();
-    let module = parse_file_as_module(&fm, Syntax::Es(EsSyntax::default()), EsVersion::latest(), None, &mut errors)
-        .map_err(|_| ())?;
-    if errors.is_empty() {
-        Ok(module)
-    } else {
-        Err(())
     }
 }
 

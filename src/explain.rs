@@ -15,7 +15,7 @@ use crate::emit::Style;
 use crate::generate::{self, Keys};
 use crate::policy::{self, Audience, KeySource, Log, Policy};
 use crate::reason::{Decision, Reason};
-use crate::request::{Source, UriPattern};
+use crate::request::{Scalar, Source, UriPattern};
 use crate::runtime::event::{self, UrlRequest};
 use crate::runtime::report::reason;
 use crate::runtime::{self, Event, Options};
@@ -428,6 +428,7 @@ impl Facts<'_> {
                     aud.cloned().unwrap_or(Value::Null)
                 ),
             },
+            Reason::Claim => self.requirement(),
             Reason::ScopeClaim => {
                 let name = p.claims.scope.as_deref().unwrap_or("scope");
                 match self.claim(name) {
@@ -459,6 +460,38 @@ impl Facts<'_> {
                 format!("The token is signed with {}{exp}; every check passes.{then}", self.keys_phrase())
             }
         }
+    }
+}
+
+impl Facts<'_> {
+    /// The first `claims.require` rule the token fails (the function checks them in order), as
+    /// a sentence with the claim's name and value.
+    fn requirement(&self) -> String {
+        let value = |s: &Scalar| match s {
+            Scalar::Text(t) => Value::String(t.clone()),
+            Scalar::Number(n) => Value::Number(n.clone()),
+            Scalar::Bool(b) => Value::Bool(*b),
+        };
+        for rule in &self.policy.claims.require {
+            let wanted: Vec<Value> = rule.values.iter().map(value).collect();
+            let listed = wanted.iter().map(Value::to_string).collect::<Vec<_>>();
+            let listed = match &listed[..] {
+                [one] => one.clone(),
+                several => format!("one of {}", several.join(", ")),
+            };
+            match self.claim(&rule.claim) {
+                None => return format!("The token has no \"{}\"; claims.require asks for {listed}.", rule.claim),
+                Some(Value::Array(list)) if !list.iter().any(|v| wanted.contains(v)) => {
+                    return format!("\"{}\" {} holds none of {}.", rule.claim, Value::Array(list.clone()), wanted.iter().map(Value::to_string).collect::<Vec<_>>().join(", "))
+                }
+                Some(Value::Array(_)) => continue,
+                Some(v) if !wanted.contains(v) => {
+                    return format!("\"{}\" {v} is not {listed}, as claims.require asks.", rule.claim)
+                }
+                Some(_) => continue,
+            }
+        }
+        "A claim claims.require names does not have one of its values.".into()
     }
 }
 

@@ -1,5 +1,5 @@
-//! `cfjwt gen` without the command line: policy and keys in, function text out, refused when
-//! CloudFront would refuse it for size.
+//! `cfjwt gen` without the command line: policy and keys (and the team's `then` file) in,
+//! function text out, refused when CloudFront would refuse it for size.
 
 use std::path::PathBuf;
 
@@ -8,14 +8,27 @@ use crate::emit::{self, Style};
 use crate::key::{self, Key, KeyArg, KeyError, LoadOptions};
 use crate::plan::{Plan, PlanError};
 use crate::policy::Policy;
+use crate::theirs::{self, TheirsError};
+
+/// What to shorten in a function that is too large: with `then`, the team's file and what it adds.
+fn shorten(then: &Option<(PathBuf, usize)>) -> String {
+    match then {
+        Some((file, bytes)) => {
+            format!("the `then` file {} is {bytes} bytes of it: shorten that file or the policy's lists", file.display())
+        }
+        None => "shorten the policy's lists".into(),
+    }
+}
 
 /// Why no function was generated.
 #[derive(Debug, thiserror::Error)]
 pub enum GenError {
-    #[error("the function would be {bytes} bytes, {over} over CloudFront's {MAX_CODE_BYTES}-byte limit; shorten the policy's lists")]
-    TooLarge { bytes: usize, over: usize },
+    #[error("the function would be {bytes} bytes, {over} over CloudFront's {MAX_CODE_BYTES}-byte limit; {}", shorten(then))]
+    TooLarge { bytes: usize, over: usize, then: Option<(PathBuf, usize)> },
     #[error(transparent)]
     Plan(#[from] PlanError),
+    #[error(transparent)]
+    Then(#[from] TheirsError),
 }
 
 /// What `cfjwt gen` is asked for: the policy file, where the keys to embed come from, the style.
@@ -90,14 +103,18 @@ fn group_thousands(n: usize) -> String {
     out
 }
 
-/// Generates the function for a policy and its keys (none when the key is in the KeyValueStore).
+/// Generates the function for a policy and its keys (none when the key is in the KeyValueStore),
+/// reading the policy's `then` file.
 pub fn generate(policy: &Policy, keys: impl Into<Keys>, style: Style) -> Result<Generated, GenError> {
     let keys = keys.into();
-    let plan = Plan::new(policy, keys.embedded, keys.allow_short)?;
+    let then = policy.then.as_deref().map(|file| theirs::load(file, policy.runtime)).transpose()?;
+    let then_bytes = then.as_ref().map(|t| (t.file.clone(), t.source.len()));
+    let plan = Plan::new(policy, keys.embedded, keys.allow_short, then)?;
     let code = emit::emit(&plan, style);
     let generated = Generated { code };
     if generated.bytes() > MAX_CODE_BYTES {
-        return Err(GenError::TooLarge { bytes: generated.bytes(), over: generated.bytes() - MAX_CODE_BYTES });
+        let (bytes, over) = (generated.bytes(), generated.bytes() - MAX_CODE_BYTES);
+        return Err(GenError::TooLarge { bytes, over, then: then_bytes });
     }
     Ok(generated)
 }

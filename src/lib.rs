@@ -2,8 +2,9 @@
 //! checks any function file against what CloudFront accepts, and runs functions locally.
 //!
 //! The generator is a pipeline, one module per arrow:
-//! policy file → [`policy`] (validated model) → [`plan`] (ordered checks) → [`emit`] (swc syntax
-//! tree, minified text) → [`generate`] (size gate, output file).
+//! policy file → [`policy`] (validated model) → [`plan`] (ordered checks, with the team's `then`
+//! file read and checked by [`theirs`]) → [`emit`] (swc syntax tree, minified text) →
+//! [`generate`] (size gate, output file).
 
 pub mod check;
 pub mod cli;
@@ -22,6 +23,7 @@ pub mod request;
 pub mod runtime;
 pub mod serve;
 pub mod syntax;
+pub mod theirs;
 pub mod token;
 
 /// The module graph, read from the sources: which top-level module refers to which (`crate::NAME`

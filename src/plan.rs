@@ -15,11 +15,13 @@
 //! [`Constant`] (built once, at the top level) that the step names. "The token must not carry
 //! this claim" is a [`Step::NoClaim`].
 
+use std::path::PathBuf;
+
 use crate::cloudfront::Runtime;
 use crate::key::{Key, MIN_KEY_BYTES};
 use crate::policy::{Audience, Deny, Handoff, KeySource, Policy, Presence};
 use crate::reason::{Log, Reason};
-use crate::request::{Source, UriPattern};
+use crate::request::{Scalar, Source, UriPattern};
 
 /// Why a policy cannot make a function.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -33,15 +35,21 @@ pub enum PlanError {
 /// A value built once, at the top level of the function, and named by the steps that use it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Constant {
-    /// The top-level name (`ISSUERS`).
-    pub name: &'static str,
-    pub values: Vec<String>,
+    /// The top-level name (`ISSUERS`, `REQUIRED1`).
+    pub name: String,
+    pub values: Vec<Scalar>,
+}
+
+impl Constant {
+    fn texts(name: &str, values: &[String]) -> Constant {
+        Constant { name: name.into(), values: values.iter().cloned().map(Scalar::Text).collect() }
+    }
 }
 
 /// The values a claim is compared with: one, written where it is compared, or a list constant.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Values {
-    One(String),
+    One(Scalar),
     /// The index of a [`Constant`] in [`Plan::constants`].
     List(usize),
 }
@@ -53,6 +61,8 @@ pub enum ClaimTest {
     Equals,
     /// The claim, a string or a list of strings, contains one of the values (`aud`).
     Contains,
+    /// The claim equals one of the values, or is a list that holds one (`claims.require`).
+    Is,
 }
 
 /// One claim rule: `claim` passes `test` against `values`; a missing claim denies, for `reason`.
@@ -199,6 +209,22 @@ pub enum Step {
         cookie: String,
         attributes: String,
     },
+    /// With `forward`, first of all: the incoming headers of these names removed, so that no
+    /// viewer supplies them.
+    ClearForwarded(Vec<String>),
+    /// With `forward`, last: each verified claim set as a request header, `(claim, header)`.
+    Forward(Vec<(String, String)>),
+}
+
+/// The team's own viewer-request function (`then`), read and checked (`crate::theirs`): every
+/// request let through is passed to its handler.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Then {
+    /// The file, as messages name it.
+    pub file: PathBuf,
+    pub source: String,
+    /// Its handler is `async` (so the generated one is too).
+    pub is_async: bool,
 }
 
 /// CORS on the responses the function makes (`cors`): the origins are the list constant
@@ -254,6 +280,8 @@ pub struct Plan {
     pub log: Log,
     /// CORS headers on the deny response and the hand-off, when `cors` is set.
     pub cors: Option<CorsPlan>,
+    /// The team's function the requests let through go on to, when `then` is set.
+    pub then: Option<Then>,
 }
 
 impl Plan {
@@ -261,7 +289,8 @@ impl Plan {
     /// for a request without a well-formed token; claims are read only after the signature and
     /// header are known good. `allow_short_key` lowers the length a KeyValueStore secret must
     /// have, as `--allow-short-key` does for embedded keys.
-    pub fn new(policy: &Policy, keys: Vec<Key>, allow_short_key: bool) -> Result<Plan, PlanError> {
+    /// `then` is the policy's `then` file, read.
+    pub fn new(policy: &Policy, keys: Vec<Key>, allow_short_key: bool, then: Option<Then>) -> Result<Plan, PlanError> {
         match (&policy.key, keys.is_empty()) {
             (KeySource::Store(_), false) => return Err(PlanError::KeysWithStore),
             (KeySource::Embedded, true) => return Err(PlanError::NoKey),
@@ -270,6 +299,9 @@ impl Plan {
         let mut steps = Vec::new();
         let mut constants = Vec::new();
         let strip = if policy.strip { policy.sources.clone() } else { Vec::new() };
+        if !policy.forward.is_empty() {
+            steps.push(Step::ClearForwarded(policy.forward.iter().map(|f| f.header.clone()).collect()));
+        }
         if !policy.public.is_empty() {
             steps.push(Step::Public { patterns: policy.public.clone(), strip: strip.clone() });
         }
@@ -277,7 +309,7 @@ impl Plan {
             steps.push(Step::Preflight { strip: strip.clone() });
         }
         let cors = policy.cors.as_ref().map(|c| {
-            constants.push(Constant { name: "ORIGINS", values: c.origins.clone() });
+            constants.push(Constant::texts("ORIGINS", &c.origins));
             steps.push(Step::CorsPreflight);
             CorsPlan { origins: constants.len() - 1, credentials: c.credentials, max_age: c.max_age }
         });
@@ -293,7 +325,8 @@ impl Plan {
             KeySource::Embedded => SignatureCheck::Any,
         };
         let header_picks_key = matches!(signature, SignatureCheck::ByKid | SignatureCheck::Store { .. });
-        let async_handler = matches!(signature, SignatureCheck::Store { .. });
+        let async_handler =
+            matches!(signature, SignatureCheck::Store { .. }) || then.as_ref().is_some_and(|t| t.is_async);
         if header_picks_key {
             steps.push(Step::DecodeHeader);
         }
@@ -306,7 +339,8 @@ impl Plan {
             || c.max_age.is_some()
             || !c.iss.is_empty()
             || matches!(c.aud, Audience::OneOf(_))
-            || c.scope.is_some();
+            || c.scope.is_some()
+            || !c.require.is_empty();
         // With reasons logged, the object check is written out, so that a payload that is not an
         // object is named as such rather than by the first claim it lacks.
         steps.push(Step::Payload { object_check_implied: claim_required && policy.log == Log::None });
@@ -329,9 +363,9 @@ impl Plan {
         ] {
             let values = match values.as_slice() {
                 [] => continue,
-                [one] => Values::One(one.clone()),
+                [one] => Values::One(Scalar::Text(one.clone())),
                 several => {
-                    constants.push(Constant { name: list_name, values: several.to_vec() });
+                    constants.push(Constant::texts(list_name, several));
                     Values::List(constants.len() - 1)
                 }
             };
@@ -341,12 +375,26 @@ impl Plan {
         if c.aud == Audience::Forbidden {
             steps.push(Step::NoClaim { claim: "aud".into(), reason: Reason::Aud });
         }
+        for (n, rule) in c.require.iter().enumerate() {
+            let values = match rule.values.as_slice() {
+                [one] => Values::One(one.clone()),
+                several => {
+                    constants.push(Constant { name: format!("REQUIRED{}", n + 1), values: several.to_vec() });
+                    Values::List(constants.len() - 1)
+                }
+            };
+            let rule = ClaimRule { claim: rule.claim.clone(), test: ClaimTest::Is, values, reason: Reason::Claim };
+            steps.push(Step::Claim(rule));
+        }
         if let Some(claim) = &c.scope {
             steps.push(Step::Scope(claim.clone()));
         }
         if let Some(Handoff { cookie, path }) = &policy.handoff {
             let attributes = format!("Secure; HttpOnly; SameSite=Lax; Path={path}");
             steps.push(Step::Handoff { cookie: cookie.clone(), attributes });
+        }
+        if !policy.forward.is_empty() {
+            steps.push(Step::Forward(policy.forward.iter().map(|f| (f.claim.clone(), f.header.clone())).collect()));
         }
         let keys = if matches!(policy.key, KeySource::Embedded) { keys } else { Vec::new() };
         Ok(Plan {
@@ -358,6 +406,7 @@ impl Plan {
             deny: deny_response(&policy.deny),
             log: policy.log,
             cors,
+            then,
         })
     }
 }
@@ -427,7 +476,7 @@ mod tests {
     use std::path::Path;
 
     fn plan(policy: &str, keys: Vec<Key>) -> Result<Plan, PlanError> {
-        Plan::new(&crate::policy::parse(policy, Path::new("p.json")).unwrap(), keys, false)
+        Plan::new(&crate::policy::parse(policy, Path::new("p.json")).unwrap(), keys, false, None)
     }
 
     fn key(id: Option<&str>) -> Key {
@@ -490,7 +539,7 @@ mod tests {
         );
         assert_eq!(p.steps[4], Step::Signature(SignatureCheck::ByKid));
         assert_eq!(p.steps[10], Step::MaxAge { oldest: 65, leeway: 5 });
-        assert_eq!(p.constants, [Constant { name: "ISSUERS", values: vec!["a".into(), "b".into()] }]);
+        assert_eq!(p.constants, [Constant::texts("ISSUERS", &["a".into(), "b".into()])]);
         assert_eq!(
             p.steps[11],
             Step::Claim(ClaimRule {
@@ -505,7 +554,7 @@ mod tests {
             Step::Claim(ClaimRule {
                 claim: "aud".into(),
                 test: ClaimTest::Contains,
-                values: Values::One("api".into()),
+                values: Values::One(Scalar::Text("api".into())),
                 reason: Reason::Aud
             })
         );
@@ -540,7 +589,7 @@ mod tests {
     #[test]
     fn allowing_short_keys_lowers_the_store_secret_rule_to_one_byte() {
         let policy = crate::policy::parse(r#"{"key": {"kvs": "s"}}"#, Path::new("p.json")).unwrap();
-        let min_bytes = |allow_short| match &Plan::new(&policy, vec![], allow_short).unwrap().steps[2] {
+        let min_bytes = |allow_short| match &Plan::new(&policy, vec![], allow_short, None).unwrap().steps[2] {
             Step::Signature(SignatureCheck::Store { min_bytes, .. }) => *min_bytes,
             other => panic!("{other:?}"),
         };

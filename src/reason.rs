@@ -99,6 +99,7 @@ reasons! {
     TooOld "too-old" Deny "`iat` is more than `max_age` (plus `leeway`) ago.",
     Iss "iss" Deny "`iss` is missing or not one of the accepted issuers.",
     Aud "aud" Deny "`aud` names none of the accepted audiences, or the policy names none and the token has `aud`.",
+    Claim "claim" Deny "A claim `claims.require` names is missing, or is not (or, as a list, holds none of) its values.",
     ScopeClaim "scope-claim" Deny "The `scope` claim is missing, not a string or list of strings, or an empty list.",
     Scope "scope" Deny "No pattern of the `scope` claim matches the URI.",
     UnsafeUri "unsafe-uri" Deny "With `scope`: the URI has a dot segment, a backslash or an encoded `.`, `/` or `\\`.",

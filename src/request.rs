@@ -1,6 +1,15 @@
 //! The parts of a viewer request that a policy names and a plan acts on: where a token is
-//! carried, and URI patterns. Shared by `policy` (which reads them from the policy file), `plan`
+//! carried, URI patterns, and the values a claim of its token is compared with. Shared by `policy` (which reads them from the policy file), `plan`
 //! and `emit` (which knows nothing about policies).
+
+/// A value a token's claim is compared with (`claims.require`): JSON's string, number or boolean.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scalar {
+    Text(String),
+    /// A number JavaScript holds exactly.
+    Number(serde_json::Number),
+    Bool(bool),
+}
 
 /// Where the token may be found in a viewer request.
 #[derive(Clone, Debug, PartialEq, Eq)]

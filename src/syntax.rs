@@ -1,13 +1,44 @@
-//! What a JavaScript syntax tree declares: the one walk that collects every name a file binds
-//! (variables, functions, parameters, `catch` bindings, classes, imports, and optionally labels),
-//! shared by `cfjwt check` (a name the file declares is its own, not a missing global) and the
-//! emitter (every declared name can be shortened).
+//! Reading JavaScript that is not cfjwt's own: parsing a file as a module, and the one walk that
+//! collects every name a file binds (variables, functions, parameters, `catch` bindings, classes,
+//! imports, and optionally labels), shared by `cfjwt check` (a name the file declares is its own,
+//! not a missing global) and the emitter (every declared name can be shortened; the team's file
+//! of `then` is merged).
 
 use std::collections::BTreeSet;
+
+use swc_common::{sync::Lrc, FileName, SourceMap};
+use swc_ecma_parser::{parse_file_as_module, EsSyntax, Syntax};
 
 use swc_atoms::Atom;
 use swc_ecma_ast::*;
 use swc_ecma_visit::{Visit, VisitWith};
+
+/// Parses a function file as a module (`import` and script code alike); `None` when it has a
+/// syntax error. `cfjwt check` says where.
+pub fn parse_module(text: &str) -> Option<Module> {
+    let cm: Lrc<SourceMap> = Default::default();
+    let fm = cm.new_source_file(Lrc::new(FileName::Anon), text.to_string());
+    let mut errors = Vec::new();
+    let module =
+        parse_file_as_module(&fm, Syntax::Es(EsSyntax::default()), EsVersion::latest(), None, &mut errors).ok()?;
+    errors.is_empty().then_some(module)
+}
+
+/// Every identifier `node` holds (declared, referenced, or a label), property names aside.
+pub fn identifiers<N: VisitWith<Identifiers>>(node: &N) -> BTreeSet<Atom> {
+    let mut all = Identifiers(BTreeSet::new());
+    node.visit_with(&mut all);
+    all.0
+}
+
+/// The visitor behind [`identifiers`].
+pub struct Identifiers(BTreeSet<Atom>);
+
+impl Visit for Identifiers {
+    fn visit_ident(&mut self, id: &Ident) {
+        self.0.insert(id.sym.clone());
+    }
+}
 
 /// Whether statement labels count as declared names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -32,6 +32,9 @@ var UNSAFE = /(^|\/)\.\.?(\/|(?![\s\S]))|\\|%(2e|2f|5c)/i;
 // The slashes and backslashes a URI starts with (see handoff).
 var SLASHES = /^[\/\\]+/;
 
+// A control character, which no header value may hold (see forward).
+var CONTROL = /[\x00-\x1f\x7f]/;
+
 // base64url of {"alg":"HS256","typ":"JWT"}, the header nearly every issuer writes.
 var STANDARD_HEADER = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9';
 // That header decoded, for policies that read the header before the signature (key ids, the
@@ -139,6 +142,25 @@ function strip(request) {
   return request;
 }
 
+// With `forward`: the verified claim `value` set as the request header `name` when it is a
+// string (as it is), a finite number or a boolean (in its JSON form), without control characters
+// and at most 1,024 bytes long (`utf8_length`, js1.js and js2.js). Anything else, an empty string
+// included, sets nothing.
+function forward(request, name, value) {
+  if (typeof value != 'string') value = finite(value) || typeof value == 'boolean' ? JSON.stringify(value) : '';
+  if (value && value.length <= 1024 && utf8_length(value) <= 1024 && value.search(CONTROL) < 0) request.headers[name] = { value: value };
+}
+
+// With `claims.require`: whether `claim` is one of `values`, or a list that holds one.
+function among(claim, values) {
+  if (values.indexOf(claim) >= 0) return true;
+  if (!Array.isArray(claim)) return false;
+  for (var j = 0; j < claim.length; j++) {
+    if (values.indexOf(claim[j]) >= 0) return true;
+  }
+  return false;
+}
+
 // With `cors`: `response` with the CORS headers for the request's origin when ORIGINS lists it
 // (exactly), else `response` as it is. A copy: DENIED is built once and never changed.
 // `$CREDENTIALS` sets `access-control-allow-credentials` when the policy asks for it.
@@ -163,14 +185,15 @@ function preflighted(request) {
   return cors(request, { statusCode: 204, statusDescription: 'No Content', headers: headers });
 }
 
-// `pass` and `because` are the reason markers of steps.js; `fail(RESPONSE)` is a denial's, and
-// `$CAUGHT` is, with `log`, the code of an exception (steps.js, `caught`).
+// `allow`, `pass` and `because` are the reason markers of steps.js; `fail(RESPONSE)` is a
+// denial's, and `$CAUGHT` is, with `log`, the code of an exception (steps.js, `caught`). With
+// `then`, every `return allow(...)` goes on to the team's handler instead (steps.js, `then`).
 function handler(event) {
   var request = event.request, now, found, token, header, payload, moved, why;
   try {
     checks: {
       $STEPS;
-      return pass('ok', request);
+      return allow('ok', request);
     }
   } catch (e) {
     $CAUGHT;

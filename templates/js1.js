@@ -10,3 +10,8 @@ function decode(segment) {
 function bytes(hex) {
   return String.bytesFrom(hex, 'hex');
 }
+
+// The UTF-8 length of a string (see forward).
+function utf8_length(text) {
+  return text.toUTF8().length;
+}

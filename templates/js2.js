@@ -13,3 +13,8 @@ function decode(segment) {
 function bytes(hex) {
   return Buffer.from(hex, 'hex');
 }
+
+// The UTF-8 length of a string (see forward).
+function utf8_length(text) {
+  return Buffer.byteLength(text);
+}

@@ -14,22 +14,28 @@
 //   the way to a denial. CODE is a string, or an expression that picks one.
 // - `reason_only(CODE, TEST)`, an operand of `||`: a test that only names a denial the tests
 //   after it would make anyway; without `log` it is left out.
-// - `pass(CODE, VALUE)`: a request let through, VALUE what is returned; with `log`, the one log
-//   line, then VALUE.
+// - `pass(CODE, VALUE)`: an answer the function makes itself, VALUE what is returned; with
+//   `log`, the one log line, then VALUE.
+// - `allow(CODE, REQUEST)`: a request let through, the same as `pass`; with `then`, it goes on to
+//   the team's handler (see `then`).
 async function steps(request, now, found, token, header, payload, moved, why, secret) {
   checks: {
+
+    // With `forward`, before anything else: the headers that carry claims to the origin are
+    // removed from every request, so that no viewer can supply them. `$NAME` is one of them.
+    forward_clear: delete request.headers[$NAME];
 
     // Rule 1: URIs served without a token. `$MATCHES` is one public_exact or public_prefix per
     // pattern, joined by `||` (in parentheses when there are several): the patterns are known
     // when the function is generated, so they are compared directly. A URI with dot segments or
     // encoded separators (`$UNSAFE`) is not public, whatever it starts with.
-    public_paths: if ($MATCHES && !$UNSAFE) return pass('public', $REQUEST);
+    public_paths: if ($MATCHES && !$UNSAFE) return allow('public', $REQUEST);
     public_exact: request.uri == $PATH;
     public_prefix: request.uri.lastIndexOf($PREFIX, 0) == 0;
     // Whether the URI could walk out of the paths a pattern names (see UNSAFE in function.js):
     // written once, filled in by rule 1 and rule 9.
     unsafe: request.uri.search(UNSAFE) >= 0;
-    preflight: if (request.method == 'OPTIONS' && request.headers.origin && request.headers['access-control-request-method']) return pass('preflight', $REQUEST);
+    preflight: if (request.method == 'OPTIONS' && request.headers.origin && request.headers['access-control-request-method']) return allow('preflight', $REQUEST);
 
     // With `cors`: a preflight from a listed origin is answered here (`preflighted`, function.js);
     // one from any other origin is denied.
@@ -125,6 +131,10 @@ async function steps(request, now, found, token, header, payload, moved, why, se
     claim_equals_any: if (because($REASON, $VALUES.indexOf(payload[$CLAIM]) < 0)) break checks;
     claim_contains_one: if (because($REASON, !some(payload[$CLAIM], function (a) { return a === $VALUES; }))) break checks;
     claim_contains_any: if (because($REASON, !some(payload[$CLAIM], function (a) { return $VALUES.indexOf(a) >= 0; }))) break checks;
+    // `claims.require`: the claim equals the value, or is a list that holds it; with several values,
+    // `among` (function.js) against the list built at the top level.
+    claim_is_one: if (because($REASON, payload[$CLAIM] !== $VALUES && !(Array.isArray(payload[$CLAIM]) && payload[$CLAIM].indexOf($VALUES) >= 0))) break checks;
+    claim_is_any: if (because($REASON, !among(payload[$CLAIM], $VALUES))) break checks;
     // A claim the token must not carry, whatever its value: `aud` when the policy names no
     // audience (RFC 7519 §4.1.3).
     claim_absent: if (because($REASON, $CLAIM in payload)) break checks;
@@ -136,6 +146,18 @@ async function steps(request, now, found, token, header, payload, moved, why, se
     // The cookie hand-off: the last step, once the token is known good.
     handoff: if (moved && (request.method == 'GET' || request.method == 'HEAD')) return pass('ok', $RESPONSE);
     handoff_response: handoff(request, found.value, payload.exp, now, $COOKIE, $ATTRIBUTES);
+    // With `forward`, once the token is verified: the claim `$CLAIM` set as the header `$HEADER`.
+    forward_set: forward(request, $HEADER, payload[$CLAIM]);
+
+    // With `then`, the handler's checks and denial go into this block, and every request let
+    // through (`return allow(...)`) leaves it with the `break`, for the team's handler after it.
+    // That call is outside the `try`: what the team's code throws is not taken for a bad token,
+    // and CloudFront answers it with a 503, as it would without cfjwt. `$THEN` is the team's
+    // handler, given the request as the checks left it and the verified claims (null for a
+    // request let through without a token).
+    then_allowed: allowed: { break allowed; }
+    then_call: return $THEN(event, payload || null);
+
     // With `cors` and `credentials`, in cors() (function.js).
     cors_credentials: headers['access-control-allow-credentials'] = { value: 'true' };
 

@@ -6,6 +6,7 @@ mod print;
 mod reasons;
 mod runtime;
 mod template;
+mod then;
 mod tidy;
 
 pub use print::{literal, reprint};
@@ -20,7 +21,8 @@ use crate::plan::{
 use crate::reason::{Log, Reason};
 use crate::request::{Source, UriPattern};
 use template::{
-    array, call, expr_stmt, ident, num_lit, or, paren, plus, seq, str_array, str_lit, undefined, var_decl, Templates,
+    array, call, expr_stmt, ident, num_lit, or, paren, plus, scalar_array, scalar_lit, seq, str_lit, undefined,
+    var_decl, Templates,
 };
 
 /// How the text is printed.
@@ -35,6 +37,7 @@ pub enum Style {
 /// The complete function for `plan`, as text.
 pub fn emit(plan: &Plan, style: Style) -> String {
     let templates = Templates::load();
+    let theirs = plan.then.as_ref().map(then::Theirs::parse);
     let mut items = runtime::prelude(&templates, plan.runtime);
     let mut skeleton = templates.function.clone();
 
@@ -56,7 +59,7 @@ pub fn emit(plan: &Plan, style: Style) -> String {
     };
     skeleton.visit_mut_with(&mut Splice("$CREDENTIALS", Some(credentials)));
     let max_age = plan.cors.as_ref().map_or(0, |c| c.max_age);
-    let constants = plan.constants.iter().map(|c| var_decl(c.name, str_array(&c.values))).collect();
+    let constants = plan.constants.iter().map(|c| var_decl(&c.name, scalar_array(&c.values))).collect();
     skeleton.visit_mut_with(&mut SpliceConstants(Some(constants)));
     items.extend(skeleton);
     if plan.async_handler {
@@ -78,16 +81,29 @@ pub fn emit(plan: &Plan, style: Style) -> String {
             ("MAX_AGE", str_lit(&max_age.to_string())),
         ],
     );
+    if theirs.is_some() {
+        then::hand_over(&mut items, &templates);
+    }
     reasons::apply(&mut items, &templates, plan.log);
+    if theirs.is_some() {
+        then::tidy_let_throughs(&mut items);
+    }
     tidy::drop_unused(&mut items);
     tidy::drop_unused_locals(&mut items);
     tidy::merge_top_level_vars(&mut items);
     tidy::fold_zero(&mut items);
     tidy::dot_access(&mut items);
+    // The names of the team's code that the generated code must not declare (see `then`).
+    let theirs_reserved = theirs.as_ref().map(then::Theirs::reserved).unwrap_or_default();
     if style == Style::Minified {
         tidy::merge_guards(&mut items);
         tidy::short_booleans(&mut items);
-        tidy::shorten_names(&mut items);
+        tidy::shorten_names(&mut items, &theirs_reserved);
+    } else {
+        tidy::avoid_names(&mut items, &theirs_reserved);
+    }
+    if let Some(theirs) = theirs {
+        theirs.merge(&mut items, style);
     }
     print::print(items, plan.runtime, style == Style::Minified)
 }
@@ -111,6 +127,16 @@ impl Steps<'_> {
 
     fn add(&mut self, step: &Step) {
         match step {
+            Step::ClearForwarded(headers) => {
+                for header in headers {
+                    self.push("forward_clear", &[("NAME", str_lit(header))]);
+                }
+            }
+            Step::Forward(claims) => {
+                for (claim, header) in claims {
+                    self.push("forward_set", &[("CLAIM", str_lit(claim)), ("HEADER", str_lit(header))]);
+                }
+            }
             Step::Public { patterns, strip } => {
                 let matches = patterns
                     .iter()
@@ -189,12 +215,14 @@ impl Steps<'_> {
             }
             Step::Claim(ClaimRule { claim, test, values, reason }) => {
                 let (fragment, value) = match (test, values) {
-                    (ClaimTest::Equals, Values::One(v)) => ("claim_equals_one", str_lit(v)),
-                    (ClaimTest::Equals, Values::List(i)) => ("claim_equals_any", ident(self.plan.constants[*i].name)),
-                    (ClaimTest::Contains, Values::One(v)) => ("claim_contains_one", str_lit(v)),
+                    (ClaimTest::Equals, Values::One(v)) => ("claim_equals_one", scalar_lit(v)),
+                    (ClaimTest::Equals, Values::List(i)) => ("claim_equals_any", ident(&self.plan.constants[*i].name)),
+                    (ClaimTest::Contains, Values::One(v)) => ("claim_contains_one", scalar_lit(v)),
                     (ClaimTest::Contains, Values::List(i)) => {
-                        ("claim_contains_any", ident(self.plan.constants[*i].name))
+                        ("claim_contains_any", ident(&self.plan.constants[*i].name))
                     }
+                    (ClaimTest::Is, Values::One(v)) => ("claim_is_one", scalar_lit(v)),
+                    (ClaimTest::Is, Values::List(i)) => ("claim_is_any", ident(&self.plan.constants[*i].name)),
                 };
                 let fill = [("CLAIM", str_lit(claim)), ("VALUES", value), ("REASON", str_lit(reason.code()))];
                 self.push(fragment, &fill);

@@ -1,4 +1,4 @@
-//! The reason markers of the templates (`because`, `reason_only`, `pass`, `fail`; see
+//! The reason markers of the templates (`because`, `reason_only`, `pass`, `allow`, `fail`; see
 //! templates/steps.js) replaced by what the plan's `log` asks: nothing but the code they wrap, or
 //! that code and the assignment or log call that names the reason. Without `log` the tree is the
 //! one the templates would give without markers, so a policy that does not log pays nothing.
@@ -28,7 +28,7 @@ fn marker(expr: &Expr) -> Option<(&str, &[ExprOrSpread])> {
     let Expr::Call(CallExpr { callee: Callee::Expr(callee), args, .. }) = expr else { return None };
     let Expr::Ident(name) = &**callee else { return None };
     match &*name.sym {
-        name @ ("because" | "reason_only" | "pass" | "fail") => Some((name, args)),
+        name @ ("because" | "reason_only" | "pass" | "allow" | "fail") => Some((name, args)),
         _ => None,
     }
 }
@@ -90,7 +90,7 @@ impl Markers<'_> {
     fn logged(&self, name: &str, args: &[ExprOrSpread]) -> Expr {
         match name {
             "because" | "reason_only" => self.because(arg(args, 0, name), arg(args, 1, name)),
-            "pass" => {
+            "pass" | "allow" => {
                 let code = arg(args, 0, name);
                 let reason = match &code {
                     Expr::Lit(Lit::Str(s)) => s.value.as_str().and_then(Reason::from_code),
@@ -147,7 +147,7 @@ impl VisitMut for Markers<'_> {
         let Some((name, args)) = marker(expr) else { return };
         *expr = match (self.log, name) {
             (Log::None, "reason_only") => panic!("templates: `reason_only` is the left operand of `||`"),
-            (Log::None, "because" | "pass") => {
+            (Log::None, "because" | "pass" | "allow") => {
                 if name == "because" {
                     checked_code(&arg(args, 0, name));
                 }

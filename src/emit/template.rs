@@ -9,6 +9,8 @@ use swc_ecma_ast::*;
 use swc_ecma_parser::{parse_file_as_module, EsSyntax, Syntax};
 use swc_ecma_visit::{VisitMut, VisitMutWith};
 
+use crate::request::Scalar;
+
 const FUNCTION_JS: &str = include_str!("../../templates/function.js");
 const STEPS_JS: &str = include_str!("../../templates/steps.js");
 const JS1_JS: &str = include_str!("../../templates/js1.js");
@@ -146,12 +148,25 @@ pub fn num_lit(value: f64) -> Expr {
     Expr::Lit(Lit::Num(Number { span: DUMMY_SP, value, raw: None }))
 }
 
-/// An array literal of string literals.
-pub fn str_array(values: &[String]) -> Expr {
-    Expr::Array(ArrayLit {
-        span: DUMMY_SP,
-        elems: values.iter().map(|v| Some(ExprOrSpread { spread: None, expr: Box::new(str_lit(v)) })).collect(),
-    })
+/// A string, number or boolean literal node; a negative number is `-` and its literal.
+pub fn scalar_lit(value: &Scalar) -> Expr {
+    match value {
+        Scalar::Text(s) => str_lit(s),
+        Scalar::Bool(b) => Expr::Lit(Lit::Bool(Bool { span: DUMMY_SP, value: *b })),
+        Scalar::Number(n) => {
+            let n = n.as_f64().expect("a policy's number is finite");
+            if n < 0.0 || (n == 0.0 && n.is_sign_negative()) {
+                Expr::Unary(UnaryExpr { span: DUMMY_SP, op: UnaryOp::Minus, arg: Box::new(num_lit(-n)) })
+            } else {
+                num_lit(n)
+            }
+        }
+    }
+}
+
+/// An array literal of [`scalar_lit`]s.
+pub fn scalar_array(values: &[Scalar]) -> Expr {
+    array(values.iter().map(scalar_lit).collect())
 }
 
 /// An array literal of arbitrary expressions.

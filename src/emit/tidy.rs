@@ -304,13 +304,14 @@ impl VisitMut for FoldZero {
 }
 
 /// Gives every declared name (variables, functions, parameters, labels, imports) a short one,
-/// the most used names first. Names the code uses without declaring (`JSON`, `Buffer`, ...) and
-/// `handler` keep theirs, and no short name equals one of them.
-pub fn shorten_names(items: &mut Vec<ModuleItem>) {
+/// the most used names first. Names the code uses without declaring (`JSON`, `Buffer`, ...),
+/// `handler` and the `reserved` ones keep theirs, and no short name equals one of them.
+pub fn shorten_names(items: &mut Vec<ModuleItem>, reserved: &BTreeSet<Atom>) {
     let declared = declared_names(items, Labels::Included);
     let mut counts: BTreeMap<Atom, usize> = BTreeMap::new();
     items.visit_with(&mut Count(&mut counts));
-    let free: BTreeSet<Atom> = counts.keys().filter(|n| !declared.contains(*n)).cloned().collect();
+    let mut free: BTreeSet<Atom> = counts.keys().filter(|n| !declared.contains(*n)).cloned().collect();
+    free.extend(reserved.iter().cloned());
 
     let mut names: Vec<(Atom, usize)> =
         declared.iter().filter(|n| &***n != ENTRY).map(|n| (n.clone(), counts.get(n).copied().unwrap_or(0))).collect();
@@ -329,6 +330,53 @@ pub fn shorten_names(items: &mut Vec<ModuleItem>) {
         map.insert(name, Atom::from(new));
     }
     items.visit_mut_with(&mut Rename(&map));
+}
+
+/// Renames the top-level names `items` declares that are `reserved` (but never `handler`), as
+/// `NAME_2` (or `_3`, ...): the unminified counterpart of [`shorten_names`]' `reserved`.
+pub fn avoid_names(items: &mut Vec<ModuleItem>, reserved: &BTreeSet<Atom>) {
+    let taken = crate::syntax::identifiers(items);
+    let mut map = BTreeMap::new();
+    for name in top_level_names(items) {
+        if &*name == ENTRY || !reserved.contains(&name) {
+            continue;
+        }
+        let new = (2..)
+            .map(|n| Atom::from(format!("{name}_{n}")))
+            .find(|c| !taken.contains(c) && !reserved.contains(c) && !map.values().any(|v| v == c))
+            .expect("a free name");
+        map.insert(name, new);
+    }
+    items.visit_mut_with(&mut Rename(&map));
+}
+
+/// The names `items` declares at their top level (functions, variables, imports, classes).
+pub fn top_level_names(items: &[ModuleItem]) -> BTreeSet<Atom> {
+    let mut names = BTreeSet::new();
+    for item in items {
+        match item {
+            ModuleItem::ModuleDecl(ModuleDecl::Import(import)) => {
+                names.extend(import.specifiers.iter().map(|s| match s {
+                    ImportSpecifier::Named(n) => n.local.sym.clone(),
+                    ImportSpecifier::Default(d) => d.local.sym.clone(),
+                    ImportSpecifier::Namespace(n) => n.local.sym.clone(),
+                }))
+            }
+            ModuleItem::Stmt(Stmt::Decl(Decl::Fn(f))) => {
+                names.insert(f.ident.sym.clone());
+            }
+            ModuleItem::Stmt(Stmt::Decl(Decl::Class(c))) => {
+                names.insert(c.ident.sym.clone());
+            }
+            ModuleItem::Stmt(Stmt::Decl(Decl::Var(v))) => {
+                for d in &v.decls {
+                    names.extend(declared_names(&d.name, Labels::Excluded));
+                }
+            }
+            _ => {}
+        }
+    }
+    names
 }
 
 struct Count<'a>(&'a mut BTreeMap<Atom, usize>);
@@ -351,10 +399,10 @@ impl VisitMut for Rename<'_> {
 
 /// a, b, ..., Z, $, _, then two characters, skipping reserved words.
 #[derive(Default)]
-struct ShortNames(usize);
+pub struct ShortNames(usize);
 
 impl ShortNames {
-    fn next(&mut self) -> String {
+    pub fn next(&mut self) -> String {
         const FIRST: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ$_";
         const REST: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ$_0123456789";
         loop {

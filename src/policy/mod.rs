@@ -11,6 +11,7 @@ mod validate;
 use std::path::{Path, PathBuf};
 
 use crate::cloudfront::Runtime;
+pub use crate::request::Scalar;
 use crate::request::{Source, UriPattern};
 
 pub use crate::reason::Log;
@@ -82,6 +83,22 @@ pub enum Audience {
     OneOf(Vec<String>),
 }
 
+/// One `claims.require` entry: the claim equals one of `values`, or is a list holding one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Requirement {
+    pub claim: String,
+    /// At least one.
+    pub values: Vec<Scalar>,
+}
+
+/// One `forward` entry: the verified claim `claim` set as the request header `header`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Forward {
+    pub claim: String,
+    /// Lower case; not a token source, nor a header CloudFront keeps from functions.
+    pub header: String,
+}
+
 /// Claim checks beyond the signature and header.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Claims {
@@ -99,6 +116,8 @@ pub struct Claims {
     pub aud: Audience,
     /// The name of the claim listing the URI patterns a token grants.
     pub scope: Option<String>,
+    /// Claims that must have one of the given values, in the policy's order. Defaults to none.
+    pub require: Vec<Requirement>,
 }
 
 /// A validated policy: every field has its value, defaults filled in.
@@ -125,6 +144,11 @@ pub struct Policy {
     pub log: Log,
     /// Defaults to none.
     pub cors: Option<Cors>,
+    /// The team's own function file, run on every request let through; relative paths are
+    /// relative to the policy file's folder. Defaults to none.
+    pub then: Option<PathBuf>,
+    /// Claims set as request headers, in the policy's order. Defaults to none.
+    pub forward: Vec<Forward>,
 }
 
 /// A policy file that cannot be used, with the file, the JSON path of the field and the reason.
@@ -152,5 +176,12 @@ pub fn load(file: &Path) -> Result<Policy, PolicyError> {
 /// Parses and validates policy text; `file` only names it in errors.
 pub fn parse(text: &str, file: &Path) -> Result<Policy, PolicyError> {
     let raw = validate::deserialize(text, file)?;
-    validate(raw).map_err(|e| PolicyError::Field { file: file.to_owned(), path: e.path, message: e.message })
+    let mut policy =
+        validate(raw).map_err(|e| PolicyError::Field { file: file.to_owned(), path: e.path, message: e.message })?;
+    if let Some(then) = &mut policy.then {
+        if then.is_relative() {
+            *then = file.parent().unwrap_or(Path::new("")).join(&*then);
+        }
+    }
+    Ok(policy)
 }

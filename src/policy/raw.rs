@@ -67,6 +67,17 @@ pub struct RawPolicy {
     /// CORS on the responses the function makes itself (denials, redirects, the hand-off), and
     /// CORS preflights answered by the function: for players and apps on another origin.
     pub cors: Option<RawCors>,
+    /// The team's own viewer-request function file, a path relative to the policy file, written
+    /// for the policy's runtime: every request the check lets through (verified, public,
+    /// preflight) is passed to its `handler(event, claims)`, whose answer is the function's.
+    #[schemars(length(min = 1))]
+    pub then: Option<String>,
+    /// Verified claims set as request headers, `{"CLAIM": "header-name"}`: a claim that is a
+    /// string, number or boolean sets its header (strings as they are, other values in their JSON
+    /// form; none with a control character or over 1,024 bytes). Incoming headers of these names
+    /// are removed from every request, so a viewer cannot supply them.
+    #[schemars(default, schema_with = "super::schema::forward")]
+    pub forward: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// `cors`: the origins whose pages may read the function's own responses.
@@ -153,6 +164,11 @@ pub struct RawClaims {
     /// strings, each an exact path or a prefix ending in `*`).
     #[schemars(length(min = 1))]
     pub scope: Option<String>,
+    /// Claims that must have one of the given values, `{"CLAIM": value or [values]}` (strings,
+    /// numbers, booleans): the claim equals one of them, or is a list that contains one. A
+    /// missing claim denies.
+    #[schemars(default, schema_with = "super::schema::require")]
+    pub require: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// What a denied request gets: exactly one of `status` and `redirect`.

@@ -186,6 +186,38 @@ pub fn one_or_many(_: &mut SchemaGenerator) -> Schema {
     })
 }
 
+/// `forward`: claim names to the request headers they are set as.
+pub fn forward(_: &mut SchemaGenerator) -> Schema {
+    let unusable = rules::unusable_header_pattern();
+    json_schema!({
+        "type": ["object", "null"],
+        "propertyNames": { "minLength": 1 },
+        "additionalProperties": {
+            "type": "string",
+            "description": "A lower-case header name that CloudFront lets a function add (not `host`, `x-amz-cf-*`, ...), \
+                            not `cookie`, `origin` or `access-control-*`, nor a token source; each claim its own.",
+            "pattern": format!("^{HEADER_NAME}$"),
+            "not": { "anyOf": [
+                { "pattern": unusable },
+                { "enum": OBJECT_PROTOTYPE_NAMES },
+                { "enum": ["cookie", "origin"] },
+                { "pattern": "^access-control-" },
+            ] },
+        },
+    })
+}
+
+/// `claims.require`: claim names (not `iss` or `aud`, which have their own fields) to a value or
+/// a non-empty list of values.
+pub fn require(_: &mut SchemaGenerator) -> Schema {
+    let scalar = json!({ "anyOf": [{ "type": "string", "minLength": 1 }, { "type": "number" }, { "type": "boolean" }] });
+    json_schema!({
+        "type": ["object", "null"],
+        "propertyNames": { "minLength": 1, "not": { "enum": ["iss", "aud"] } },
+        "additionalProperties": { "anyOf": [scalar, { "type": "array", "minItems": 1, "items": scalar }] },
+    })
+}
+
 /// `deny.status`.
 pub fn deny_status(_: &mut SchemaGenerator) -> Schema {
     json_schema!({ "type": ["integer", "null"], "enum": [401, 403, 404, null] })

@@ -5,7 +5,9 @@ use std::path::Path;
 
 use super::raw::{OneOrMany, RawAudience, RawClaims, RawCors, RawDeny, RawHandoff, RawPolicy};
 use super::rules::{self, MAX_LEEWAY, OBJECT_PROTOTYPE_NAMES};
-use super::{Audience, Claims, Cors, Deny, Handoff, KeySource, Log, Policy, PolicyError, Presence};
+use super::{
+    Audience, Claims, Cors, Deny, Forward, Handoff, KeySource, Log, Policy, PolicyError, Presence, Requirement, Scalar,
+};
 use crate::cloudfront::headers::{is_disallowed, is_read_only_in_request};
 use crate::cloudfront::{Profile, Runtime, MAX_KVS_KEY_BYTES};
 use crate::request::{Source, UriPattern};
@@ -23,7 +25,8 @@ fn err<T>(path: impl Into<String>, message: impl Into<String>) -> Result<T, Fiel
 
 /// The fields that hold objects. serde would also read a struct from a JSON list, by position;
 /// a policy never means that, so lists there are refused before the typed parse.
-const OBJECT_FIELDS: &[&str] = &["", "/key", "/token", "/token/handoff", "/claims", "/deny"];
+const OBJECT_FIELDS: &[&str] =
+    &["", "/key", "/token", "/token/handoff", "/claims", "/claims/require", "/deny", "/forward", "/cors"];
 
 /// Parses policy text into its raw shape, naming the field of any type error.
 pub(super) fn deserialize(text: &str, file: &Path) -> Result<RawPolicy, PolicyError> {
@@ -249,6 +252,18 @@ pub fn validate(raw: RawPolicy) -> Result<Policy, FieldError> {
         Some(c) => Some(validate_cors(c)?),
     };
 
+    let then = match raw.then {
+        None => None,
+        Some(path) if path.is_empty() => {
+            return err("then", "the path is empty; name your viewer-request function's file, such as \"edge.js\"")
+        }
+        Some(path) => Some(path.into()),
+    };
+    let forward = match raw.forward {
+        None => Vec::new(),
+        Some(map) => validate_forward(map, &sources)?,
+    };
+
     Ok(Policy {
         runtime,
         key,
@@ -261,7 +276,119 @@ pub fn validate(raw: RawPolicy) -> Result<Policy, FieldError> {
         deny,
         log,
         cors,
+        then,
+        forward,
     })
+}
+
+/// `forward`: claim names to header names, each header a name CloudFront lets a function add,
+/// not a token source, and not given twice.
+fn validate_forward(
+    map: serde_json::Map<String, serde_json::Value>,
+    sources: &[Source],
+) -> Result<Vec<Forward>, FieldError> {
+    let mut forward: Vec<Forward> = Vec::with_capacity(map.len());
+    for (claim, header) in map {
+        let path = format!("forward.{claim}");
+        if claim.is_empty() {
+            return err("forward", "a claim name is empty");
+        }
+        let serde_json::Value::String(header) = header else {
+            return err(path, format!("expected a header name such as \"x-user-id\", found {header}"));
+        };
+        if let Some(message) = forwarded_header_problem(&header) {
+            return err(path, message);
+        }
+        if sources.contains(&Source::Header(header.clone())) {
+            return err(
+                path,
+                format!("`{header}` is a token source (token.from): the verified claim would replace the token; use another header"),
+            );
+        }
+        if let Some(other) = forward.iter().find(|f| f.header == header) {
+            return err(path, format!("`{header}` is also the header of claim `{}`; give each claim its own header", other.claim));
+        }
+        forward.push(Forward { claim, header });
+    }
+    Ok(forward)
+}
+
+/// Why a header cannot carry a forwarded claim, or `None` when it can.
+fn forwarded_header_problem(name: &str) -> Option<String> {
+    if name.is_empty() || !name.chars().all(rules::is_token_char) {
+        return Some(format!("`{name}` is not a valid header name"));
+    }
+    if !rules::is_header_name(name) {
+        return Some(format!("CloudFront gives header names in lower case; write `{}`", name.to_ascii_lowercase()));
+    }
+    if OBJECT_PROTOTYPE_NAMES.contains(&name) {
+        return Some(format!("`{name}` is a name every JavaScript object has; choose another header"));
+    }
+    if is_disallowed(name) || is_read_only_in_request(name) {
+        return Some(format!(
+            "`{name}` is a header CloudFront does not let functions add or change (a 502 at the edge); use another header, such as `x-{name}`"
+        ));
+    }
+    if name == "cookie" || name == "origin" || name.starts_with("access-control-") {
+        return Some(format!(
+            "`{name}` means something to CloudFront or to CORS (cookies arrive parsed, origins decide CORS); use another header"
+        ));
+    }
+    None
+}
+
+/// `claims.require`: claim names to a value or a non-empty list of values.
+fn validate_require(map: serde_json::Map<String, serde_json::Value>) -> Result<Vec<Requirement>, FieldError> {
+    let mut require = Vec::with_capacity(map.len());
+    for (claim, value) in map {
+        let path = format!("claims.require.{claim}");
+        match claim.as_str() {
+            "" => return err("claims.require", "a claim name is empty"),
+            "iss" | "aud" => {
+                return err(path, format!("`{claim}` has its own rule: write it as claims.{claim}"))
+            }
+            _ => {}
+        }
+        let values = match value {
+            serde_json::Value::Array(list) if list.is_empty() => {
+                return err(path, "the list is empty; give at least one value, or leave the claim out")
+            }
+            serde_json::Value::Array(list) => list
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| scalar(v).map_err(|message| FieldError { path: format!("{path}[{i}]"), message }))
+                .collect::<Result<Vec<_>, _>>()?,
+            one => vec![scalar(one).map_err(|message| FieldError { path: path.clone(), message })?],
+        };
+        require.push(Requirement { claim, values });
+    }
+    Ok(require)
+}
+
+/// The largest integer every JavaScript number up to it is exact for (2^53).
+const MAX_EXACT_INTEGER: f64 = 9_007_199_254_740_992.0;
+
+/// A value `claims.require` compares a claim with.
+fn scalar(value: serde_json::Value) -> Result<Scalar, String> {
+    match value {
+        serde_json::Value::String(s) if s.is_empty() => Err("the value is empty".into()),
+        serde_json::Value::String(s) => Ok(Scalar::Text(s)),
+        serde_json::Value::Bool(b) => Ok(Scalar::Bool(b)),
+        serde_json::Value::Number(n) => {
+            let exact = match (n.as_i64(), n.as_u64(), n.as_f64()) {
+                (Some(i), _, _) => (i as f64).abs() <= MAX_EXACT_INTEGER,
+                (_, Some(u), _) => (u as f64) <= MAX_EXACT_INTEGER,
+                (_, _, Some(f)) => f.is_finite(),
+                _ => false,
+            };
+            if exact {
+                Ok(Scalar::Number(n))
+            } else {
+                Err(format!("{n} is not a number JavaScript holds exactly; compare a string instead"))
+            }
+        }
+        other => Err(format!("expected a string, a number or a boolean (or a list of them), found {other}")),
+    }
 }
 
 fn validate_cors(raw: RawCors) -> Result<Cors, FieldError> {
@@ -366,6 +493,10 @@ fn validate_claims(raw: RawClaims) -> Result<Claims, FieldError> {
         iss: one_or_many("claims.iss", raw.iss)?,
         aud: audience(raw.aud)?,
         scope,
+        require: match raw.require {
+            None => Vec::new(),
+            Some(map) => validate_require(map)?,
+        },
     })
 }
 
