@@ -482,7 +482,12 @@ impl Facts<'_> {
             match self.claim(&rule.claim) {
                 None => return format!("The token has no \"{}\"; claims.require asks for {listed}.", rule.claim),
                 Some(Value::Array(list)) if !list.iter().any(|v| wanted.contains(v)) => {
-                    return format!("\"{}\" {} holds none of {}.", rule.claim, Value::Array(list.clone()), wanted.iter().map(Value::to_string).collect::<Vec<_>>().join(", "))
+                    return format!(
+                        "\"{}\" {} holds none of {}.",
+                        rule.claim,
+                        Value::Array(list.clone()),
+                        wanted.iter().map(Value::to_string).collect::<Vec<_>>().join(", ")
+                    )
                 }
                 Some(Value::Array(_)) => continue,
                 Some(v) if !wanted.contains(v) => {

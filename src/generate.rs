@@ -14,7 +14,10 @@ use crate::theirs::{self, TheirsError};
 fn shorten(then: &Option<(PathBuf, usize)>) -> String {
     match then {
         Some((file, bytes)) => {
-            format!("the `then` file {} is {bytes} bytes of it: shorten that file or the policy's lists", file.display())
+            format!(
+                "the `then` file {} is {bytes} bytes of it: shorten that file or the policy's lists",
+                file.display()
+            )
         }
         None => "shorten the policy's lists".into(),
     }
@@ -23,7 +26,10 @@ fn shorten(then: &Option<(PathBuf, usize)>) -> String {
 /// Why no function was generated.
 #[derive(Debug, thiserror::Error)]
 pub enum GenError {
-    #[error("the function would be {bytes} bytes, {over} over CloudFront's {MAX_CODE_BYTES}-byte limit; {}", shorten(then))]
+    #[error(
+        "the function would be {bytes} bytes, {over} over CloudFront's {MAX_CODE_BYTES}-byte limit; {}",
+        shorten(then)
+    )]
     TooLarge { bytes: usize, over: usize, then: Option<(PathBuf, usize)> },
     #[error(transparent)]
     Plan(#[from] PlanError),

@@ -92,6 +92,17 @@ pub const SETUPS: &[Setup] = &[
     },
 ];
 
+/// The fields a starter policy leaves out that fit every setup, as `init` describes them.
+pub const OPTIONAL_FIELDS: &[(&str, &str)] = &[
+    ("then", "\"edge.js\": your own viewer-request function, run on every request the check lets through"),
+    ("forward", "{\"sub\": \"x-user-id\"}: verified claims as request headers for the origin, never from the viewer"),
+    ("claims.require", "{\"plan\": [\"pro\", \"team\"]}: claims that must have one of the values"),
+    (
+        "log",
+        "\"console\" or \"access-log\": the reason code of each decision, for `cfjwt explain`'s codes in your logs",
+    ),
+];
+
 /// The setup named `name`.
 pub fn find(name: &str) -> Option<&'static Setup> {
     SETUPS.iter().find(|s| s.name == name)
@@ -164,6 +175,11 @@ impl Setup {
         for line in self.next {
             out.push_str(&format!("  {}\n", line.replace("POLICY", &policy)));
         }
+        out.push_str("Fields any setup can add (cfjwt's README, \"The policy file\"):\n");
+        let width = OPTIONAL_FIELDS.iter().map(|(f, _)| f.len()).max().unwrap_or(0);
+        for (field, meaning) in OPTIONAL_FIELDS {
+            out.push_str(&format!("  {field:width$}  {meaning}\n"));
+        }
         out.push_str(&format!(
             "The walkthrough, from nothing to a working distribution: examples/walkthroughs/{}/README.md in cfjwt's repository;\n\
              how to keep the secret out of the repository: cfjwt's README, \"Keeping the secret out of the repository\".\n",
@@ -206,6 +222,9 @@ mod tests {
             for (field, _) in s.fields {
                 let top = field.split('.').next().unwrap();
                 assert!(s.policy.contains(&format!("\"{top}\"")), "{}: {field} is not in the policy", s.name);
+            }
+            for (field, _) in OPTIONAL_FIELDS {
+                assert!(text.contains(&format!("  {field}  ")) || text.contains(&format!("  {field} ")), "{text}");
             }
         }
     }

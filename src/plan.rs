@@ -216,7 +216,7 @@ pub enum Step {
     Forward(Vec<(String, String)>),
 }
 
-/// The team's own viewer-request function (`then`), read and checked (`crate::theirs`): every
+/// The team's own viewer-request function (`then`), read and checked (`theirs.rs`): every
 /// request let through is passed to its handler.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Then {
@@ -643,6 +643,49 @@ mod tests {
         let p = plan(r#"{"deny": {"status": 404}}"#, vec![key(None)]).unwrap();
         assert_eq!(p.deny, DenyResponse::Status { code: 404, description: "Not Found" });
         assert!(!p.deny.per_request());
+    }
+
+    #[test]
+    fn forwarded_headers_go_first_and_are_set_last_and_required_claims_follow_aud() {
+        let policy = r#"{"forward": {"sub": "x-user-id"}, "public": ["/p/*"], "claims": {"scope": "s",
+            "require": {"plan": ["pro", "team"], "email_verified": true}}}"#;
+        let p = plan(policy, vec![key(None)]).unwrap();
+        let names = order(&p);
+        assert_eq!(names.first().map(String::as_str), Some("ClearForwarded"), "{names:?}");
+        assert_eq!(names.last().map(String::as_str), Some("Forward"), "{names:?}");
+        assert_eq!(names[names.len() - 5..names.len() - 1], ["NoClaim", "Claim", "Claim", "Scope"]);
+        assert_eq!(p.steps[0], Step::ClearForwarded(vec!["x-user-id".into()]));
+        assert_eq!(
+            p.constants,
+            [Constant {
+                name: "REQUIRED1".into(),
+                values: vec![Scalar::Text("pro".into()), Scalar::Text("team".into())]
+            }]
+        );
+        let n = p.steps.len();
+        assert_eq!(
+            p.steps[n - 3],
+            Step::Claim(ClaimRule {
+                claim: "email_verified".into(),
+                test: ClaimTest::Is,
+                values: Values::One(Scalar::Bool(true)),
+                reason: Reason::Claim
+            })
+        );
+        // A required claim implies the payload is an object.
+        assert!(p.steps.contains(&Step::Payload { object_check_implied: true }));
+    }
+
+    #[test]
+    fn an_async_team_handler_makes_the_generated_one_async() {
+        let policy = crate::policy::parse("{}", Path::new("p.json")).unwrap();
+        let then = Then {
+            file: "t.js".into(),
+            source: "async function handler(e) { return e.request; }".into(),
+            is_async: true,
+        };
+        assert!(Plan::new(&policy, vec![key(None)], false, Some(then)).unwrap().async_handler);
+        assert!(!Plan::new(&policy, vec![key(None)], false, None).unwrap().async_handler);
     }
 
     #[test]

@@ -166,7 +166,7 @@ pub struct Theirs {
 }
 
 impl Theirs {
-    /// Parses a file that `crate::theirs` has checked.
+    /// Parses a file that `theirs.rs` has checked.
     pub fn parse(then: &Then) -> Theirs {
         let module = crate::syntax::parse_module(&then.source).expect("the `then` file passed cfjwt check");
         let items = module.body;
@@ -232,8 +232,10 @@ impl Theirs {
         body.visit_mut_with(&mut Rename(&map));
         items.visit_mut_with(&mut Rename(&BTreeMap::from([(Atom::from(THEN), handler)])));
 
-        let after_imports =
-            items.iter().position(|i| !matches!(i, ModuleItem::ModuleDecl(ModuleDecl::Import(_)))).unwrap_or(items.len());
+        let after_imports = items
+            .iter()
+            .position(|i| !matches!(i, ModuleItem::ModuleDecl(ModuleDecl::Import(_))))
+            .unwrap_or(items.len());
         items.splice(after_imports..after_imports, imports);
         items.extend(body);
     }
@@ -354,7 +356,8 @@ impl VisitMut for Rename<'_> {
         if let ObjectPatProp::Assign(AssignPatProp { key, value, .. }) = prop {
             if let Some(new) = self.0.get(&key.id.sym) {
                 let name = PropName::Ident(IdentName::new(key.id.sym.clone(), DUMMY_SP));
-                let binding = Pat::Ident(BindingIdent { id: Ident::new_no_ctxt(new.clone(), DUMMY_SP), type_ann: None });
+                let binding =
+                    Pat::Ident(BindingIdent { id: Ident::new_no_ctxt(new.clone(), DUMMY_SP), type_ann: None });
                 let mut default = value.take();
                 default.visit_mut_with(self);
                 let value = match default {

@@ -15,7 +15,10 @@
 //! `token.handoff.cookie` that names a cookie other than the `cookie:NAME` sources (the schema
 //! asks for a `cookie:` and a `query:` source, but cannot compare the names), and, with a
 //! hand-off, that cookie listed before the first `query:` source (the schema cannot compare
-//! positions in a list).
+//! positions in a list), two `forward` claims set as one header or as a header that is a token
+//! source (values compared with each other and with `token.from`), a `claims.require` number
+//! beyond 2^53 (which JavaScript does not hold exactly), and whether the `then` file exists and
+//! passes `cfjwt check`.
 
 use schemars::{json_schema, Schema, SchemaGenerator};
 use serde_json::{json, Value};
@@ -210,7 +213,8 @@ pub fn forward(_: &mut SchemaGenerator) -> Schema {
 /// `claims.require`: claim names (not `iss` or `aud`, which have their own fields) to a value or
 /// a non-empty list of values.
 pub fn require(_: &mut SchemaGenerator) -> Schema {
-    let scalar = json!({ "anyOf": [{ "type": "string", "minLength": 1 }, { "type": "number" }, { "type": "boolean" }] });
+    let scalar =
+        json!({ "anyOf": [{ "type": "string", "minLength": 1 }, { "type": "number" }, { "type": "boolean" }] });
     json_schema!({
         "type": ["object", "null"],
         "propertyNames": { "minLength": 1, "not": { "enum": ["iss", "aud"] } },

@@ -306,7 +306,10 @@ fn validate_forward(
             );
         }
         if let Some(other) = forward.iter().find(|f| f.header == header) {
-            return err(path, format!("`{header}` is also the header of claim `{}`; give each claim its own header", other.claim));
+            return err(
+                path,
+                format!("`{header}` is also the header of claim `{}`; give each claim its own header", other.claim),
+            );
         }
         forward.push(Forward { claim, header });
     }
@@ -344,9 +347,7 @@ fn validate_require(map: serde_json::Map<String, serde_json::Value>) -> Result<V
         let path = format!("claims.require.{claim}");
         match claim.as_str() {
             "" => return err("claims.require", "a claim name is empty"),
-            "iss" | "aud" => {
-                return err(path, format!("`{claim}` has its own rule: write it as claims.{claim}"))
-            }
+            "iss" | "aud" => return err(path, format!("`{claim}` has its own rule: write it as claims.{claim}")),
             _ => {}
         }
         let values = match value {
@@ -366,7 +367,7 @@ fn validate_require(map: serde_json::Map<String, serde_json::Value>) -> Result<V
 }
 
 /// The largest integer every JavaScript number up to it is exact for (2^53).
-const MAX_EXACT_INTEGER: f64 = 9_007_199_254_740_992.0;
+const MAX_EXACT_INTEGER: u64 = 1 << 53;
 
 /// A value `claims.require` compares a claim with.
 fn scalar(value: serde_json::Value) -> Result<Scalar, String> {
@@ -376,8 +377,8 @@ fn scalar(value: serde_json::Value) -> Result<Scalar, String> {
         serde_json::Value::Bool(b) => Ok(Scalar::Bool(b)),
         serde_json::Value::Number(n) => {
             let exact = match (n.as_i64(), n.as_u64(), n.as_f64()) {
-                (Some(i), _, _) => (i as f64).abs() <= MAX_EXACT_INTEGER,
-                (_, Some(u), _) => (u as f64) <= MAX_EXACT_INTEGER,
+                (Some(i), _, _) => i.unsigned_abs() <= MAX_EXACT_INTEGER,
+                (_, Some(u), _) => u <= MAX_EXACT_INTEGER,
                 (_, _, Some(f)) => f.is_finite(),
                 _ => false,
             };

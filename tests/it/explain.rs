@@ -99,6 +99,8 @@ fn sentences_name_the_values_involved() {
             "exp 1699992020 (2023-11-14 20:00:20 UTC) is 2 h 13 min before now (2023-11-14 22:13:20 UTC).",
         ),
         (json!({"aud": "web"}), "aud \"web\" is not \"videos\"."),
+        (json!({"plan": "free"}), "\"plan\" \"free\" is not one of \"pro\", \"team\", as claims.require asks."),
+        (json!({"plan": ["free", "trial"]}), "\"plan\" [\"free\",\"trial\"] holds none of \"pro\", \"team\"."),
         (json!({"iss": "https://evil.example"}), "iss \"https://evil.example\" is not \"https://issuer.example\"."),
         (json!({"nbf": NOW + 90}), "nbf 1700000090 (2023-11-14 22:14:50 UTC) is 1 min 30 s after now"),
         (json!({"iat": NOW - 4000}), "is 1 h 6 min before now (2023-11-14 22:13:20 UTC), more than max_age (600 s)."),

@@ -94,3 +94,47 @@ fn golden_functions_run() {
         }
     }
 }
+
+/// The `then` example (`examples/then/`): its golden file is the whole function, the team's code
+/// included, and it runs as the team's code expects.
+#[test]
+fn the_then_example_matches_its_golden_file_and_runs() {
+    let path = Path::new("examples/then/policy.json");
+    let policy = cfjwt::policy::load(path).unwrap();
+    let golden = Path::new("tests/golden/then.js");
+    let pretty = cfjwt::generate::generate(&policy, vec![key(DEMO_KEY)], Style::Pretty).unwrap().code;
+    if std::env::var_os("CFJWT_BLESS").is_some() {
+        std::fs::write(golden, &pretty).unwrap();
+    }
+    assert_eq!(
+        std::fs::read_to_string(golden).ok().as_deref(),
+        Some(pretty.as_str()),
+        "tests/golden/then.js differs (refresh with CFJWT_BLESS=1 cargo test --test it golden)"
+    );
+    let good =
+        token(json!({"exp": NOW + 60, "sub": "u7", "plan": "pro", "email_verified": true, "paths": ["/courses/*"]}));
+    let free =
+        token(json!({"exp": NOW + 60, "sub": "u8", "plan": "free", "email_verified": true, "paths": ["/courses/*"]}));
+    for style in [Style::Pretty, Style::Minified] {
+        let code = cfjwt::generate::generate(&policy, vec![key(DEMO_KEY)], style).unwrap().code;
+        let cookie = |t: &str| json!({"token": {"value": t}});
+        let out = run(
+            &code,
+            &[
+                case(event("/courses/c1/", json!({}), json!({"x-user-id": {"value": "admin"}}), cookie(&good))),
+                case(event("/pricing/team", json!({}), json!({"x-user-id": {"value": "admin"}}), json!({}))),
+                case(event("/courses/c1/", json!({}), json!({}), cookie(&free))),
+            ],
+        );
+        let r = out[0].request();
+        assert_eq!(r["uri"], "/courses/c1/index.html", "{style:?}");
+        assert_eq!(r["headers"]["x-user-id"]["value"], "u7", "{style:?}");
+        assert_eq!(r["headers"]["x-plan"]["value"], "pro", "{style:?}");
+        assert_eq!(r["headers"]["x-viewer"]["value"], "member", "{style:?}");
+        let r = out[1].request();
+        assert_eq!(r["uri"], "/pricing/team/index.html", "{style:?}");
+        assert!(r["headers"].get("x-user-id").is_none(), "{style:?}: a spoofed header went through");
+        assert_eq!(r["headers"]["x-viewer"]["value"], "guest", "{style:?}");
+        assert_eq!(out[2].status(), Some(401), "{style:?}: a free plan");
+    }
+}

@@ -56,6 +56,54 @@ const AUDIENCES: &[&str] = &["videos", "api", "https://api.example.com", "toStri
 
 const SCOPE_CLAIMS: &[&str] = &["scope", "paths", "__proto__", "constructor", "sub", "exp"];
 
+/// The claims `claims.require` and `forward` name, and the values a policy requires. Names of
+/// five letters or more, or inherited ones, so that random members (`member_name`) rarely
+/// overwrite a forwarded one; a name may be both required and forwarded.
+const REQUIRE_CLAIMS: &[&str] = &["plan_name", "email_verified", "groups_x", "level_n", "__proto__", "constructor"];
+const REQUIRE_VALUES: &[&str] = &["\"pro\"", "\"team\"", "true", "false", "1", "0", "-1.5", "\"1\"", "\"é\""];
+const FORWARD_CLAIMS: &[&str] = &["tenant", "user_id", "email_verified", "plan_name", "level_n"];
+const FORWARD_HEADERS: &[&str] = &["x-user-id", "x-tenant", "x-plan"];
+
+/// Values a forwarded claim may hold, around what `forward` sets and leaves out: control
+/// characters, the 1,024-byte limit (in ASCII and in three-byte characters), numbers whose
+/// JSON form JavaScript spells its own way, and every other JSON type.
+fn forward_values() -> Vec<String> {
+    let mut v: Vec<String> = [
+        "\"acme\"",
+        "\"a\\u0000b\"",
+        "\"tab\\tx\"",
+        "\"del\\u007f\"",
+        "\"line\\nbreak\"",
+        "\"\"",
+        "\"é€😀\"",
+        "42",
+        "-0",
+        "1e21",
+        "123456789012345678901",
+        "0.1",
+        "1.5e-7",
+        "0.000001",
+        "-2.5e-300",
+        "1e400",
+        "9007199254740993",
+        "true",
+        "false",
+        "null",
+        "{}",
+        "[]",
+        "[\"acme\"]",
+        "{\"a\":1}",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    v.push(format!("\"{}\"", "a".repeat(1024)));
+    v.push(format!("\"{}\"", "a".repeat(1025)));
+    v.push(format!("\"{}a\"", "€".repeat(341)));
+    v.push(format!("\"{}\"", "€".repeat(342)));
+    v
+}
+
 /// KeyValueStore names and the kids the store holds besides the main entry. The last two kids
 /// break the kid rule (`[\w.-]{1,64}`) although the store has an entry for them.
 const STORE_NAMES: &[&str] = &["jwt.secret", "k", "a:b"];
@@ -98,6 +146,10 @@ struct PolicySpec {
     deny: Option<Value>,
     /// `log`: `console`, or `access-log` (runtime 2.0; `console` on 1.0).
     log: Option<&'static str>,
+    /// `claims.require`: claim and its value (one, or a list).
+    require: Option<Vec<(&'static str, Value)>>,
+    /// `forward`: claim and header.
+    forward: Option<Vec<(&'static str, &'static str)>>,
 }
 
 impl PolicySpec {
@@ -147,6 +199,9 @@ impl PolicySpec {
         if let Some(s) = self.scope {
             claims.insert("scope".into(), json!(s));
         }
+        if let Some(r) = &self.require {
+            claims.insert("require".into(), Value::Object(r.iter().map(|(c, v)| (c.to_string(), v.clone())).collect()));
+        }
         if !claims.is_empty() {
             p.insert("claims".into(), Value::Object(claims));
         }
@@ -159,6 +214,9 @@ impl PolicySpec {
         if let Some(d) = &self.deny {
             p.insert("deny".into(), d.clone());
         }
+        if let Some(f) = &self.forward {
+            p.insert("forward".into(), Value::Object(f.iter().map(|(c, h)| (c.to_string(), json!(h))).collect()));
+        }
         if let Some(log) = self.log {
             let log = if log == "access-log" && self.runtime == Some("cloudfront-js-1.0") { "console" } else { log };
             p.insert("log".into(), json!(log));
@@ -168,6 +226,19 @@ impl PolicySpec {
 
     fn sources(&self) -> Vec<&'static str> {
         self.sources.clone().unwrap_or_else(|| vec!["query:jwt"])
+    }
+
+    /// The claims `require` and `forward` name, each once, in that order.
+    fn named_claims(&self) -> Vec<&'static str> {
+        let mut names: Vec<&'static str> = Vec::new();
+        let required = self.require.iter().flatten().map(|(c, _)| *c);
+        let forwarded = self.forward.iter().flatten().map(|(c, _)| *c);
+        for c in required.chain(forwarded) {
+            if !names.contains(&c) {
+                names.push(c);
+            }
+        }
+        names
     }
 
     fn leeway(&self) -> i64 {
@@ -253,6 +324,25 @@ fn deny() -> BoxedStrategy<Option<Value>> {
     .boxed()
 }
 
+fn require() -> BoxedStrategy<Option<Vec<(&'static str, Value)>>> {
+    let values = vec((subset(REQUIRE_VALUES, 3), any::<bool>()), 2);
+    opt((subset(REQUIRE_CLAIMS, 2), values).prop_map(|(claims, values)| {
+        claims
+            .into_iter()
+            .zip(values)
+            .map(|(claim, (list, one))| {
+                let list: Vec<Value> = list.iter().map(|v| serde_json::from_str(v).unwrap()).collect();
+                (claim, if one { list[0].clone() } else { Value::Array(list) })
+            })
+            .collect()
+    }))
+}
+
+fn forward() -> BoxedStrategy<Option<Vec<(&'static str, &'static str)>>> {
+    opt((subset(FORWARD_CLAIMS, 3), subset(FORWARD_HEADERS, 3))
+        .prop_map(|(claims, headers)| claims.into_iter().zip(headers).collect()))
+}
+
 fn policy() -> impl Strategy<Value = PolicySpec> {
     let a = (
         opt(select(vec!["cloudfront-js-1.0", "cloudfront-js-2.0"])),
@@ -278,10 +368,11 @@ fn policy() -> impl Strategy<Value = PolicySpec> {
         opt(any::<bool>()),
         deny(),
     );
-    (a, b).prop_map(
+    (a, b, (require(), forward())).prop_map(
         |(
             (runtime, keys, kvs, sources, strip, exp, nbf, leeway, max_age, log),
             (iss, iss1, aud, aud1, aud_any, allow_short, scope, public, preflight, deny),
+            (require, forward),
         )| {
             PolicySpec {
                 runtime,
@@ -304,6 +395,8 @@ fn policy() -> impl Strategy<Value = PolicySpec> {
                 preflight,
                 deny,
                 log,
+                require,
+                forward,
             }
         },
     )
@@ -514,6 +607,8 @@ enum PayloadSpec {
         iss: Member,
         aud: AudSpec,
         scope: ScopeSpec,
+        /// The claims `require` and `forward` name, in `PolicySpec::named_claims` order.
+        named: Vec<Named>,
         extra: Vec<(String, String)>,
         wrap: u8,
     },
@@ -521,6 +616,20 @@ enum PayloadSpec {
     Bytes(Vec<u8>),
     /// A valid claims object with these bytes (maybe not UTF-8) inside a string member.
     BadUtf8(Vec<u8>),
+}
+
+/// The value of a claim `require` or `forward` names.
+#[derive(Clone, Debug)]
+enum Named {
+    /// A value `require` accepts (or, forwarded only, one of `forward_values`).
+    Good(u8),
+    /// One of `REQUIRE_VALUES` or `forward_values`.
+    Pool(u8),
+    /// A list holding a good value among others.
+    ListGood(u8),
+    ListOther,
+    Omit,
+    Raw(String),
 }
 
 #[derive(Clone, Debug)]
@@ -624,9 +733,21 @@ fn payload_spec() -> BoxedStrategy<PayloadSpec> {
         4 => Just(vec![]),
         1 => vec((member_name(), json_value()), 1..4),
     ];
+    // Lone surrogates aside: what njs makes of them in a header is not this test's concern.
+    let named = vec(
+        prop_oneof![
+            6 => any::<u8>().prop_map(Named::Good),
+            3 => any::<u8>().prop_map(Named::Pool),
+            1 => any::<u8>().prop_map(Named::ListGood),
+            1 => Just(Named::ListOther),
+            1 => Just(Named::Omit),
+            1 => json_value().prop_filter("no lone surrogates", |s| !s.contains("\\ud")).prop_map(Named::Raw),
+        ],
+        5,
+    );
     prop_oneof![
-        12 => (member(), member(), member(), member(), aud, scope, extra, prop_oneof![6 => Just(0u8), 1 => 1u8..5])
-            .prop_map(|(exp, nbf, iat, iss, aud, scope, extra, wrap)| PayloadSpec::Claims { exp, nbf, iat, iss, aud, scope, extra, wrap }),
+        12 => (member(), member(), member(), member(), aud, scope, named, extra, prop_oneof![6 => Just(0u8), 1 => 1u8..5])
+            .prop_map(|(exp, nbf, iat, iss, aud, scope, named, extra, wrap)| PayloadSpec::Claims { exp, nbf, iat, iss, aud, scope, named, extra, wrap }),
         1 => odd_json_text().prop_map(PayloadSpec::Text),
         1 => vec(any::<u8>(), 0..40).prop_map(PayloadSpec::Bytes),
         1 => prop_oneof![
@@ -706,6 +827,8 @@ struct RequestSpec {
     /// Which KeyValueStore the request meets: 0 full, 1 without the main entry, 2 empty,
     /// 3 without kid entries, 4 and up full with `SHORT_SECRETS[mode - 4]` as the main entry.
     store: u8,
+    /// The viewer sends every header of `FORWARD_HEADERS` itself.
+    spoof: bool,
 }
 
 fn uri() -> BoxedStrategy<String> {
@@ -805,9 +928,10 @@ fn request() -> impl Strategy<Value = RequestSpec> {
             ],
             token_spec(),
             prop_oneof![12 => Just(0u8), 2 => 1u8..4, 3 => 4u8..(4 + SHORT_SECRETS.len() as u8)],
+            any::<bool>(),
         ),
     )
-        .prop_map(|((now, method, uri, origin, acrm), (placements, decoy, bearer, token, store))| RequestSpec {
+        .prop_map(|((now, method, uri, origin, acrm), (placements, decoy, bearer, token, store, spoof))| RequestSpec {
             now: NOW + now,
             method,
             uri,
@@ -818,6 +942,7 @@ fn request() -> impl Strategy<Value = RequestSpec> {
             bearer,
             token,
             store,
+            spoof,
         })
 }
 
@@ -839,7 +964,7 @@ fn hostility() -> BoxedStrategy<u16> {
     .boxed()
 }
 
-const PARTS: u16 = 13;
+const PARTS: u16 = 14;
 
 /// The request with every part whose bit is clear in `mask` made as a valid request has it.
 fn tame(mut r: RequestSpec, mask: u16) -> RequestSpec {
@@ -867,6 +992,7 @@ fn tame(mut r: RequestSpec, mask: u16) -> RequestSpec {
                 iss: Member::Good,
                 aud: AudSpec::Std(Member::Good),
                 scope: ScopeSpec::Exact,
+                named: vec![Named::Good(0); 5],
                 extra: vec![],
                 wrap: 0,
             },
@@ -891,11 +1017,12 @@ fn tame(mut r: RequestSpec, mask: u16) -> RequestSpec {
             iss: Member::Good,
             aud: AudSpec::Std(Member::Good),
             scope: ScopeSpec::Exact,
+            named: vec![Named::Good(0); 5],
             extra: vec![],
             wrap: 0,
         };
     }
-    if let PayloadSpec::Claims { exp, nbf, iat, iss, aud, scope, extra, wrap } = payload {
+    if let PayloadSpec::Claims { exp, nbf, iat, iss, aud, scope, named, extra, wrap } = payload {
         for (part, m) in [(7, exp), (8, nbf), (9, iat), (10, iss)] {
             if !hostile(part) {
                 *m = Member::Good;
@@ -910,6 +1037,9 @@ fn tame(mut r: RequestSpec, mask: u16) -> RequestSpec {
         if !hostile(12) {
             extra.clear();
             *wrap = 0;
+        }
+        if !hostile(13) {
+            named.iter_mut().enumerate().for_each(|(i, n)| *n = Named::Good(i as u8));
         }
     }
     r
@@ -997,9 +1127,9 @@ fn build_header(h: &HeaderSpec, signer_kid: Option<&str>, signers: &[(Option<Str
 }
 
 fn build_payload(pl: &PayloadSpec, p: &PolicySpec, now: f64, uri: &str) -> Vec<u8> {
-    let (exp, nbf, iat, iss, aud, scope, extra, wrap) = match pl {
-        PayloadSpec::Claims { exp, nbf, iat, iss, aud, scope, extra, wrap } => {
-            (exp, nbf, iat, iss, aud, scope, extra, *wrap)
+    let (exp, nbf, iat, iss, aud, scope, named, extra, wrap) = match pl {
+        PayloadSpec::Claims { exp, nbf, iat, iss, aud, scope, named, extra, wrap } => {
+            (exp, nbf, iat, iss, aud, scope, named, extra, *wrap)
         }
         PayloadSpec::Text(t) => return t.clone().into_bytes(),
         PayloadSpec::Bytes(b) => return b.clone(),
@@ -1071,6 +1201,28 @@ fn build_payload(pl: &PayloadSpec, p: &PolicySpec, now: f64, uri: &str) -> Vec<u
         if name != "exp" || text.is_some() {
             add(name, text);
         }
+    }
+    let forwarded = forward_values();
+    for (i, claim) in p.named_claims().into_iter().enumerate() {
+        let accepted: Vec<String> = match p.require.iter().flatten().find(|(c, _)| *c == claim) {
+            Some((_, Value::Array(list))) => list.iter().map(Value::to_string).collect(),
+            Some((_, one)) => vec![one.to_string()],
+            None => forwarded.clone(),
+        };
+        let pick = |list: &[String], n: u8| list[n as usize % list.len()].clone();
+        let text = match &named[i % named.len()] {
+            Named::Good(n) => Some(pick(&accepted, *n)),
+            Named::Pool(n) => {
+                let pool: Vec<String> =
+                    REQUIRE_VALUES.iter().map(|s| s.to_string()).chain(forwarded.iter().cloned()).collect();
+                Some(pick(&pool, *n))
+            }
+            Named::ListGood(n) => Some(format!("[\"nope\",{}]", pick(&accepted, *n))),
+            Named::ListOther => Some("[\"nope\",2,null]".into()),
+            Named::Omit => None,
+            Named::Raw(text) => Some(text.clone()),
+        };
+        add(claim, text);
     }
     m.extend(extra.iter().cloned());
     object_text(&m, wrap).into_bytes()
@@ -1155,6 +1307,11 @@ fn build_case(r: &RequestSpec, p: &PolicySpec) -> (Case, String) {
     }
     if r.acrm {
         headers["access-control-request-method"] = json!({"value": "GET"});
+    }
+    if r.spoof {
+        for h in FORWARD_HEADERS {
+            headers[*h] = json!({"value": "spoofed"});
+        }
     }
     let mut place = |source: &str, how: &Placement| {
         let (kind, name) = source.split_once(':').unwrap();

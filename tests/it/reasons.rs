@@ -15,12 +15,12 @@ pub(crate) const OTHER_KEY: &[u8] = b"another-key-of-thirty-two-bytes-or-more-01
 pub(crate) const STANDARD: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
 pub(crate) const URI: &str = "/courses/c1/lesson1.m3u8";
 
-/// The policy with most checks: key ids, every time claim, `iss`, `aud`, `scope`, `public` and
-/// `preflight`.
+/// The policy with most checks: key ids, every time claim, `iss`, `aud`, `require`, `scope`,
+/// `public` and `preflight`.
 pub(crate) const STRICT: &str = r#"{
   "token": {"from": ["query:jwt"]},
   "claims": {"exp": "required", "nbf": "required", "max_age": 600, "iss": "https://issuer.example",
-             "aud": "videos", "scope": "paths"},
+             "aud": "videos", "scope": "paths", "require": {"plan": ["pro", "team"]}},
   "public": ["/public/*"],
   "preflight": true
 }"#;
@@ -34,7 +34,7 @@ pub(crate) const STORE: &str = r#"{"key": {"kvs": "jwt.secret"}, "token": {"from
 /// Claims `STRICT` accepts.
 pub(crate) fn strict_claims() -> Value {
     json!({"exp": NOW + 300, "nbf": NOW - 10, "iat": NOW - 10, "iss": "https://issuer.example",
-           "aud": "videos", "paths": ["/courses/c1/*"]})
+           "aud": "videos", "paths": ["/courses/c1/*"], "plan": "pro"})
 }
 
 /// `claims` with `change` applied: a member set, or removed when the value is null.
@@ -99,6 +99,9 @@ pub(crate) fn strict_cases() -> Vec<(Case, Reason)> {
         (case(at(URI, &claims(json!({"iat": NOW - 700})))), Reason::TooOld),
         (case(at(URI, &claims(json!({"iss": "https://other.example"})))), Reason::Iss),
         (case(at(URI, &claims(json!({"aud": ["web", "api"]})))), Reason::Aud),
+        (case(at(URI, &claims(json!({"plan": "free"})))), Reason::Claim),
+        (case(at(URI, &claims(json!({"plan": null})))), Reason::Claim),
+        (case(at(URI, &claims(json!({"plan": ["free", "trial"]})))), Reason::Claim),
         (case(at(URI, &claims(json!({"paths": null})))), Reason::ScopeClaim),
         (case(at(URI, &claims(json!({"paths": 7})))), Reason::ScopeClaim),
         (case(at(URI, &claims(json!({"paths": ["/courses/c2/*"]})))), Reason::Scope),

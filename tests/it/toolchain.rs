@@ -231,9 +231,19 @@ mod schema {
         let cookie_first = json!({"token": {"from": ["cookie:token", "query:jwt"], "handoff": {"cookie": "token"}}});
         assert!(gen_accepts(&cookie_first).is_err());
         assert!(schema_accepts(&cookie_first));
+        let same_header = json!({"forward": {"sub": "x-a", "tid": "x-a"}});
+        assert!(gen_accepts(&same_header).is_err());
+        assert!(schema_accepts(&same_header));
+        let source_header = json!({"forward": {"sub": "x-t"}, "token": {"from": ["header:x-t"]}});
+        assert!(gen_accepts(&source_header).is_err());
+        assert!(schema_accepts(&source_header));
+        let inexact = json!({"claims": {"require": {"n": 9007199254740993u64}}});
+        assert!(gen_accepts(&inexact).is_err());
+        assert!(schema_accepts(&inexact));
         let docs = read(&repo("src/policy/schema.rs"));
         assert!(docs.contains("`30.0`") && docs.contains("token.handoff.cookie"));
         assert!(docs.contains("listed before the first `query:` source"));
+        assert!(docs.contains("two `forward` claims") && docs.contains("a token source") && docs.contains("2^53"));
     }
 
     /// Values for each field, valid and not, from which random policies are drawn.
@@ -336,6 +346,24 @@ mod schema {
             ("claims.iss", one_or_many.clone()),
             ("claims.aud", one_or_many),
             ("claims.scope", vec![Value::Null, json!("paths"), json!(""), json!(["paths"])]),
+            (
+                "claims.require",
+                vec![
+                    Value::Null,
+                    json!({}),
+                    json!({"plan": "pro"}),
+                    json!({"plan": ["pro", 1, true], "n": -2.5}),
+                    json!({"plan": []}),
+                    json!({"plan": ""}),
+                    json!({"plan": [""]}),
+                    json!({"plan": {}}),
+                    json!({"plan": null}),
+                    json!({"plan": [["pro"]]}),
+                    json!({"iss": "x"}),
+                    json!({"": "x"}),
+                    json!(["plan"]),
+                ],
+            ),
             ("claims.zzz", vec![json!(1)]),
             (
                 "public",
@@ -353,6 +381,25 @@ mod schema {
                 ],
             ),
             ("preflight", vec![Value::Null, json!(true), json!(false), json!(1)]),
+            (
+                "forward",
+                vec![
+                    Value::Null,
+                    json!({}),
+                    json!({"sub": "x-user-id", "tenant": "x-tenant"}),
+                    json!({"sub": "X-User"}),
+                    json!({"sub": "host"}),
+                    json!({"sub": "x-amz-cf-id"}),
+                    json!({"sub": "cookie"}),
+                    json!({"sub": "access-control-allow-origin"}),
+                    json!({"sub": "constructor"}),
+                    json!({"sub": "x-token"}),
+                    json!({"sub": "x-a", "tid": "x-a"}),
+                    json!({"sub": 5}),
+                    json!({"": "x-a"}),
+                    json!(["sub"]),
+                ],
+            ),
             (
                 "deny",
                 vec![
@@ -399,6 +446,16 @@ mod schema {
         Value::Object(policy)
     }
 
+    /// The cross-field rules the schema cannot state (see `known_gaps_are_as_documented`): two
+    /// claims forwarded as one header, or as a header that is a token source.
+    fn forward_gap(policy: &Value) -> bool {
+        let Some(forward) = policy.get("forward").and_then(Value::as_object) else { return false };
+        let headers: Vec<&str> = forward.values().filter_map(Value::as_str).collect();
+        let sources = policy.pointer("/token/from").and_then(Value::as_array).cloned().unwrap_or_default();
+        let duplicate = headers.iter().enumerate().any(|(i, h)| headers[..i].contains(h));
+        duplicate || headers.iter().any(|h| sources.contains(&json!(format!("header:{h}"))))
+    }
+
     /// The cross-field rules the schema cannot state (see `known_gaps_are_as_documented`): a
     /// hand-off cookie that is not a source, or one listed before the first query source.
     fn handoff_gap(policy: &Value) -> bool {
@@ -416,9 +473,9 @@ mod schema {
         #![proptest_config(ProptestConfig { cases: 3000, failure_persistence: None, ..ProptestConfig::default() })]
 
         #[test]
-        fn schema_and_gen_agree_on_random_policies(choices in proptest::collection::vec(0usize..1024, 17)) {
+        fn schema_and_gen_agree_on_random_policies(choices in proptest::collection::vec(0usize..1024, 19)) {
             let policy = policy_from(&choices);
-            if handoff_gap(&policy) {
+            if handoff_gap(&policy) || forward_gap(&policy) {
                 return Ok(());
             }
             let by_gen = gen_accepts(&policy);
@@ -431,12 +488,12 @@ mod schema {
         // The agreement above means little if nearly every drawn policy is invalid.
         let accepted = (0..2000u64)
             .map(|i| {
-                (0..17u64).map(|f| ((i * 2654435761 + f * 40503 + i * f * 97) >> 5) as usize % 1024).collect::<Vec<_>>()
+                (0..19u64).map(|f| ((i * 2654435761 + f * 40503 + i * f * 97) >> 5) as usize % 1024).collect::<Vec<_>>()
             })
             .filter(|choices| gen_accepts(&policy_from(choices)).is_ok())
             .count();
         assert!(accepted > 100, "only {accepted} of 2000 random policies are valid");
-        for choices in [[0usize; 17], [1; 17], [2; 17]] {
+        for choices in [[0usize; 19], [1; 19], [2; 19]] {
             assert_agree(&policy_from(&choices));
         }
     }

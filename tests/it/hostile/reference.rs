@@ -92,6 +92,10 @@ struct Policy {
     scope: Option<String>,
     public: Vec<String>,
     preflight: bool,
+    /// `claims.require`: each claim and the values it may have.
+    require: Vec<(String, Vec<Js>)>,
+    /// `forward`: each claim and the header it is set as.
+    forward: Vec<(String, String)>,
 }
 
 /// `claims.aud` as the spec reads it.
@@ -157,6 +161,36 @@ fn read_policy(p: &Value) -> Policy {
             .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
             .unwrap_or_default(),
         preflight: p.get("preflight").and_then(Value::as_bool).unwrap_or(false),
+        require: claims
+            .get("require")
+            .and_then(Value::as_object)
+            .map(|m| {
+                m.iter()
+                    .map(|(claim, v)| {
+                        let values = match v {
+                            Value::Array(list) => list.iter().map(js_of).collect(),
+                            one => vec![js_of(one)],
+                        };
+                        (claim.clone(), values)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        forward: p
+            .get("forward")
+            .and_then(Value::as_object)
+            .map(|m| m.iter().map(|(c, h)| (c.clone(), h.as_str().expect("a header name").to_owned())).collect())
+            .unwrap_or_default(),
+    }
+}
+
+/// A policy's value as the JavaScript value the function compares with.
+fn js_of(v: &Value) -> Js {
+    match v {
+        Value::String(s) => Js::Str(s.clone()),
+        Value::Bool(b) => Js::Bool(*b),
+        Value::Number(n) => Js::Num(n.as_f64().expect("a finite number")),
+        other => panic!("a value `gen` refuses in claims.require: {other}"),
     }
 }
 
@@ -294,6 +328,19 @@ pub fn decide(
         }
     }
 
+    // claims.require: each claim equals one of its values, or is a list holding one (strict
+    // equality: a string is not a number, `0` is `-0`).
+    for (claim, values) in &p.require {
+        let ok = match get(&claims, claim) {
+            Some(Js::Arr(list)) => list.iter().any(|v| values.contains(v)),
+            Some(v) => values.contains(v),
+            None => false,
+        };
+        if !ok {
+            return Verdict::Deny;
+        }
+    }
+
     // 9. scope: a string or a list of strings, one of which matches the URI as a pattern; no
     // dot segments or encoded separators in the URI.
     if let Some(scope) = &p.scope {
@@ -317,13 +364,65 @@ pub fn decide(
         }
     }
 
-    // 10. Through, with every token source removed when strip is on.
-    Verdict::Allow(stripped(&p, request))
+    // 10. Through, with every token source removed when strip is on, and the forwarded claims
+    // set as headers.
+    let mut out = stripped(&p, request);
+    for (claim, header) in &p.forward {
+        if let Some(value) = forwarded(get(&claims, claim)) {
+            out["headers"][header.as_str()] = serde_json::json!({ "value": value });
+        }
+    }
+    Verdict::Allow(out)
 }
 
-/// The request as it goes on: with `strip`, every configured source removed, whichever was read.
+/// What a forwarded claim sets its header to: a string as it is, a finite number as JavaScript
+/// writes it, a boolean; none for an empty string, a control character or over 1,024 UTF-8 bytes.
+fn forwarded(claim: Option<&Js>) -> Option<String> {
+    let text = match claim? {
+        Js::Str(s) => s.clone(),
+        Js::Num(n) if n.is_finite() => js_number(*n),
+        Js::Bool(b) => b.to_string(),
+        _ => return None,
+    };
+    let control = text.chars().any(|c| c < '\u{20}' || c == '\u{7f}');
+    (!text.is_empty() && text.len() <= 1024 && !control).then_some(text)
+}
+
+/// `String(n)` in JavaScript for a finite number (ECMAScript's Number::toString): the shortest
+/// digits that read back as `n`, written plainly from 1e-6 up to 1e21, exponentially beyond.
+pub fn js_number(n: f64) -> String {
+    if n == 0.0 {
+        return "0".into();
+    }
+    let sign = if n < 0.0 { "-" } else { "" };
+    let exp_form = format!("{:e}", n.abs());
+    let (mantissa, exponent) = exp_form.split_once('e').expect("an exponent");
+    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let k = digits.len() as i32;
+    let point = exponent.parse::<i32>().expect("a number") + 1;
+    let body = if k <= point && point <= 21 {
+        format!("{digits}{}", "0".repeat((point - k) as usize))
+    } else if 0 < point && point <= 21 {
+        format!("{}.{}", &digits[..point as usize], &digits[point as usize..])
+    } else if -6 < point && point <= 0 {
+        format!("0.{}{digits}", "0".repeat((-point) as usize))
+    } else {
+        let e = point - 1;
+        let m = if k == 1 { digits.clone() } else { format!("{}.{}", &digits[..1], &digits[1..]) };
+        format!("{m}e{}{}", if e >= 0 { "+" } else { "-" }, e.abs())
+    };
+    format!("{sign}{body}")
+}
+
+/// The request as it goes on: with `strip`, every configured source removed, whichever was read;
+/// the headers `forward` sets removed, whatever the viewer put there.
 fn stripped(p: &Policy, request: &Value) -> Value {
     let mut out = request.clone();
+    if let Some(Value::Object(headers)) = out.get_mut("headers") {
+        for (_, header) in &p.forward {
+            headers.remove(header);
+        }
+    }
     if p.strip {
         for (kind, name) in &p.sources {
             let container = match kind.as_str() {
@@ -683,6 +782,26 @@ impl Parser<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_are_written_as_javascript_writes_them() {
+        for (n, text) in [
+            (42.0, "42"),
+            (-0.0, "0"),
+            (1e21, "1e+21"),
+            (123456789012345678901.0, "123456789012345680000"),
+            (0.1, "0.1"),
+            (1.5e-7, "1.5e-7"),
+            (0.000001, "0.000001"),
+            (-2.5e-300, "-2.5e-300"),
+            (9007199254740993.0, "9007199254740992"),
+            (-1.5, "-1.5"),
+            (1e-7, "1e-7"),
+            (5e-324, "5e-324"),
+        ] {
+            assert_eq!(js_number(n), text, "{n:e}");
+        }
+    }
 
     #[test]
     fn base64url_round_trip() {
