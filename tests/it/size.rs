@@ -52,6 +52,25 @@ fn no_combination_of_features_exceeds_4096_bytes() {
     eprintln!("largest combination: {} bytes ({})", largest.0, largest.2.join(", "));
 }
 
+/// The largest combination, with `forward` (two claims) and `claims.require` (a list and a
+/// boolean) on top: still within 4,096 bytes. Without them the function has none of their code
+/// (`forward.rs`, `unused_features_cost_nothing`).
+#[test]
+fn forward_and_require_on_the_largest_combination_stay_within_4096_bytes() {
+    let (mut policy, keys) = combinations()
+        .into_iter()
+        .map(|c| (size(&c.policy, c.keys.clone()), c))
+        .max_by_key(|(n, _)| *n)
+        .map(|(_, c)| (c.policy, c.keys))
+        .unwrap();
+    let before = size(&policy, keys.clone());
+    policy["forward"] = json!({"sub": "x-user-id", "tenant": "x-tenant"});
+    policy["claims"]["require"] = json!({"plan": ["pro", "team"], "email_verified": true});
+    let n = size(&policy, keys);
+    assert!(n <= 4096, "{n} bytes for {policy}");
+    eprintln!("largest combination {before} bytes; with forward and require {n}");
+}
+
 #[test]
 fn output_is_deterministic() {
     let policy = r#"{"token": {"from": ["cookie:a", "query:b"]}, "claims": {"iss": ["x", "y"], "aud": "z", "scope": "s"}, "public": ["/p/*"]}"#;
