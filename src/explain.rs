@@ -300,7 +300,7 @@ impl Facts<'_> {
     }
 
     fn keys_phrase(&self) -> String {
-        if let KeySource::Store(name) = &self.policy.key {
+        if let KeySource::Store { name, .. } = &self.policy.key {
             return format!("the secret the KeyValueStore holds under \"{}\"", self.store_entry(name));
         }
         let keys = &self.keys.embedded;
@@ -352,7 +352,7 @@ impl Facts<'_> {
             Reason::UnknownKid => {
                 let kid = self.kid_value();
                 match &p.key {
-                    KeySource::Store(_) => format!("kid {kid} is not a key id the KeyValueStore may be asked for (1 to 64 of letters, digits, `_`, `-` and `.`)."),
+                    KeySource::Store { .. } => format!("kid {kid} is not a key id the KeyValueStore may be asked for (1 to 64 of letters, digits, `_`, `-` and `.`)."),
                     KeySource::Embedded => {
                         let ids: Vec<String> = self.keys.embedded.iter().filter_map(|k| k.id.as_ref()).map(|id| format!("\"{id}\"")).collect();
                         format!("kid {kid} names none of the keys ({}).", ids.join(", "))
@@ -360,7 +360,7 @@ impl Facts<'_> {
                 }
             }
             Reason::KeyUnavailable => {
-                let KeySource::Store(name) = &p.key else { return "The key is unavailable.".into() };
+                let KeySource::Store { name, .. } = &p.key else { return "The key is unavailable.".into() };
                 let entry = self.store_entry(name);
                 match self.store.map(|s| s.get(&entry)) {
                     None => format!("The KeyValueStore is not given (--kvs), so \"{entry}\" cannot be read."),
@@ -429,6 +429,7 @@ impl Facts<'_> {
                 ),
             },
             Reason::Claim => self.requirement(),
+            Reason::Revoked => self.revocation(),
             Reason::ScopeClaim => {
                 let name = p.claims.scope.as_deref().unwrap_or("scope");
                 match self.claim(name) {
@@ -497,6 +498,49 @@ impl Facts<'_> {
             }
         }
         "A claim claims.require names does not have one of its values.".into()
+    }
+}
+
+impl Facts<'_> {
+    /// Why `revocation` denied: the entry it read, and what its value says.
+    fn revocation(&self) -> String {
+        let Some(r) = &self.policy.revocation else { return "The token is revoked.".into() };
+        let value = match self.claim(&r.claim) {
+            Some(Value::String(v)) if !v.is_empty() => v,
+            other => {
+                let found = other.map_or_else(|| "missing".to_owned(), |v| format!("{v}"));
+                return format!(
+                    "The token's {} is {found}: revocation needs a non-empty string to name the store entry.",
+                    r.claim
+                );
+            }
+        };
+        let entry = format!("{}{value}", r.prefix);
+        if entry.len() > crate::cloudfront::MAX_KVS_KEY_BYTES {
+            return format!(
+                "The entry name {} + {} would be {} bytes, over the store's 512.",
+                r.prefix,
+                r.claim,
+                entry.len()
+            );
+        }
+        let iat = self.claim("iat").and_then(Value::as_f64);
+        match self.store.map(|s| s.get(&entry)) {
+            None => format!("The KeyValueStore is not given (--kvs), so the entry \"{entry}\" cannot be read; a failed read denies."),
+            Some(None) => format!("The KeyValueStore has no entry \"{entry}\"."),
+            Some(Some(v)) if v.is_empty() => {
+                format!("The KeyValueStore entry \"{entry}\" is empty: every token with {} \"{value}\" is revoked.", r.claim)
+            }
+            Some(Some(v)) if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) => {
+                let t: f64 = v.parse().unwrap_or(f64::INFINITY);
+                let issued = match iat {
+                    Some(_) => format!("this token's {}", self.time("iat")),
+                    None => "this token has no iat".to_owned(),
+                };
+                format!("The KeyValueStore entry \"{entry}\" revokes the tokens issued before {v} ({}); {issued}.", utc(t))
+            }
+            Some(Some(_)) => format!("The KeyValueStore entry \"{entry}\" holds neither nothing nor a Unix time, so it revokes every token."),
+        }
     }
 }
 

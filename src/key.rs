@@ -137,7 +137,17 @@ pub fn encoding_warnings(args: &[KeyArg], keys: &[Key], read_as: Encoding) -> Ve
     args.iter().zip(keys).filter_map(|(arg, key)| encoding_warning(arg, key, read_as)).collect()
 }
 
-/// How the text of a key file or variable turns into bytes.
+/// A key id (`kid`): 1 to 64 of `A-Z a-z 0-9 . _ -`. The generated function refuses any other
+/// `kid` before it reads the KeyValueStore (templates/function.js, `KEY_ID`).
+pub fn is_key_id(id: &str) -> bool {
+    (1..=64).contains(&id.len()) && id.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+}
+
+/// The pattern of [`is_key_id`].
+pub const KEY_ID: &str = "^[A-Za-z0-9._-]{1,64}$";
+
+/// How the text of a key file or variable turns into bytes: the same in `gen --key-encoding`,
+/// in a policy's `key.encoding` (the text the KeyValueStore holds) and in `cfjwt token`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Encoding {
     /// The bytes as they are.
@@ -246,7 +256,7 @@ pub fn load_all(args: &[KeyArg], opts: LoadOptions) -> Result<Vec<Key>, KeyError
 pub fn load(arg: &KeyArg, opts: LoadOptions) -> Result<Key, KeyError> {
     let what = arg.describe();
     if let Some(id) = arg.id() {
-        if !crate::policy::rules::is_key_id(id) {
+        if !is_key_id(id) {
             return Err(KeyError::BadId { what, id: id.to_string() });
         }
     }
@@ -285,7 +295,8 @@ fn strip_one_newline(bytes: &mut Vec<u8>) {
     }
 }
 
-fn encoding_name(e: Encoding) -> &'static str {
+/// The name the command line and the policy file give an encoding.
+pub fn encoding_name(e: Encoding) -> &'static str {
     match e {
         Encoding::Utf8 => "utf8",
         Encoding::Base64 => "base64",

@@ -18,7 +18,7 @@
 use std::path::PathBuf;
 
 use crate::cloudfront::Runtime;
-use crate::key::{Key, MIN_KEY_BYTES};
+use crate::key::{Encoding, Key, MIN_KEY_BYTES};
 use crate::policy::{Audience, Deny, Handoff, KeySource, Policy, Presence};
 use crate::reason::{Log, Reason};
 use crate::request::{Scalar, Source, UriPattern};
@@ -135,10 +135,11 @@ pub enum SignatureCheck {
     Any,
     /// Embedded keys with ids: the header's `kid` picks the key (every key without `kid`).
     ByKid,
-    /// The secret read from the KeyValueStore under `name`, or `prefix` + the token's `kid`; a
-    /// value shorter than `min_bytes` UTF-8 bytes denies: 32 (RFC 7518 §3.2, the rule `gen`
-    /// applies to embedded keys), or 1 with `--allow-short-key` (only an empty value denies).
-    Store { name: String, prefix: String, min_bytes: usize },
+    /// The secret read from the KeyValueStore under `name`, or `prefix` + the token's `kid`, less
+    /// one trailing line break, decoded as `encoding` says; a key shorter than `min_bytes` bytes
+    /// denies: 32 (RFC 7518 §3.2, the rule `gen` applies to embedded keys), or 1 with
+    /// `--allow-short-key` (only an empty key denies).
+    Store { name: String, prefix: String, min_bytes: usize, encoding: Encoding },
 }
 
 /// One step of the generated function, in the order it runs.
@@ -203,6 +204,13 @@ pub enum Step {
     /// The claim of this name lists URI patterns; the request URI must match one and be free of
     /// dot segments and encoded separators (rule 9).
     Scope(String),
+    /// With `revocation`, once every other check has passed: the KeyValueStore entry `prefix` +
+    /// the claim's value revokes the token (empty), or the tokens issued before the Unix time it
+    /// holds.
+    Revocation {
+        claim: String,
+        prefix: String,
+    },
     /// A valid token that came from the query string of a GET or HEAD: a 302 to the same URL
     /// without it, setting the cookie `cookie` with `attributes`.
     Handoff {
@@ -292,7 +300,7 @@ impl Plan {
     /// `then` is the policy's `then` file, read.
     pub fn new(policy: &Policy, keys: Vec<Key>, allow_short_key: bool, then: Option<Then>) -> Result<Plan, PlanError> {
         match (&policy.key, keys.is_empty()) {
-            (KeySource::Store(_), false) => return Err(PlanError::KeysWithStore),
+            (KeySource::Store { .. }, false) => return Err(PlanError::KeysWithStore),
             (KeySource::Embedded, true) => return Err(PlanError::NoKey),
             _ => {}
         }
@@ -315,18 +323,20 @@ impl Plan {
         });
         steps.push(Step::TakeToken(take_token(&policy.sources, policy.strip, policy.handoff.is_some())));
         let signature = match &policy.key {
-            KeySource::Store(name) => SignatureCheck::Store {
+            KeySource::Store { name, encoding } => SignatureCheck::Store {
                 name: name.clone(),
                 prefix: format!("{name}:"),
                 min_bytes: if allow_short_key { 1 } else { MIN_KEY_BYTES },
+                encoding: *encoding,
             },
             KeySource::Embedded if keys.iter().any(|k| k.id.is_some()) => SignatureCheck::ByKid,
             KeySource::Embedded if keys.len() == 1 => SignatureCheck::One,
             KeySource::Embedded => SignatureCheck::Any,
         };
         let header_picks_key = matches!(signature, SignatureCheck::ByKid | SignatureCheck::Store { .. });
-        let async_handler =
-            matches!(signature, SignatureCheck::Store { .. }) || then.as_ref().is_some_and(|t| t.is_async);
+        let async_handler = matches!(signature, SignatureCheck::Store { .. })
+            || policy.revocation.is_some()
+            || then.as_ref().is_some_and(|t| t.is_async);
         if header_picks_key {
             steps.push(Step::DecodeHeader);
         }
@@ -388,6 +398,9 @@ impl Plan {
         }
         if let Some(claim) = &c.scope {
             steps.push(Step::Scope(claim.clone()));
+        }
+        if let Some(r) = &policy.revocation {
+            steps.push(Step::Revocation { claim: r.claim.clone(), prefix: r.prefix.clone() });
         }
         if let Some(Handoff { cookie, path }) = &policy.handoff {
             let attributes = format!("Secure; HttpOnly; SameSite=Lax; Path={path}");
@@ -579,7 +592,8 @@ mod tests {
             Step::Signature(SignatureCheck::Store {
                 name: "jwt.secret".into(),
                 prefix: "jwt.secret:".into(),
-                min_bytes: 32
+                min_bytes: 32,
+                encoding: Encoding::Utf8
             })
         );
         let Step::TakeToken(take) = &p.steps[0] else { unreachable!() };

@@ -103,6 +103,7 @@ reasons! {
     ScopeClaim "scope-claim" Deny "The `scope` claim is missing, not a string or list of strings, or an empty list.",
     Scope "scope" Deny "No pattern of the `scope` claim matches the URI.",
     UnsafeUri "unsafe-uri" Deny "With `scope`: the URI has a dot segment, a backslash or an encoded `.`, `/` or `\\`.",
+    Revoked "revoked" Deny "With `revocation`: the token's entry in the KeyValueStore revokes it, the claim that names the entry is missing or unusable, or the entry could not be read.",
     Ok "ok" Allow "The token is verified: let through (or answered with the cookie hand-off).",
 }
 

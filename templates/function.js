@@ -32,6 +32,17 @@ var UNSAFE = /(^|\/)\.\.?(\/|(?![\s\S]))|\\|%(2e|2f|5c)/i;
 // The slashes and backslashes a URI starts with (see handoff).
 var SLASHES = /^[\/\\]+/;
 
+// One line break that ends the text the KeyValueStore holds (see store_line_end): ignored, as
+// `gen` ignores one at the end of a key file.
+var LINE_END = /\r?\n(?![\s\S])/;
+// Key text in its encoding (`key.encoding`; see store_decode): base64 and base64url, padding
+// optional, and hex in either case.
+var BASE64 = /^[A-Za-z0-9+\/]+={0,2}(?![\s\S])/;
+var BASE64URL = /^[\w-]+={0,2}(?![\s\S])/;
+var HEX = /^(?:[0-9a-fA-F]{2})+(?![\s\S])/;
+// A Unix time, as a revocation entry holds it: decimal digits.
+var DIGITS = /^\d+(?![\s\S])/;
+
 // A control character, which no header value may hold (see forward).
 var CONTROL = /[\x00-\x1f\x7f]/;
 

@@ -93,6 +93,15 @@ async function steps(request, now, found, token, header, payload, moved, why, se
     store_kid: if (because('unknown-kid', header.kid !== void 0 && (typeof header.kid != 'string' || header.kid.search(KEY_ID)))) break checks;
     // njs, and so CloudFront, refuses `await` inside a call's arguments: the read is a statement.
     store_read: var secret = await store.get(header.kid === void 0 ? $NAME : $PREFIX + header.kid);
+    // The stored text less one line break at its end: the store holds the key file's text, which
+    // the AWS CLI's `file://` carries as it is.
+    store_line_end: secret = secret.replace(LINE_END, '');
+    // With `key.encoding`: text that is not `$FORM` (BASE64, BASE64URL or HEX) denies; the rest is
+    // decoded to the key's bytes, as `gen --key-encoding $ENCODING` decodes a key file.
+    store_decode: if (because('key-unavailable', secret.search($FORM))) break checks;
+    store_bytes: secret = Buffer.from(secret, $ENCODING);
+    // Decoded: under `$MIN` bytes denies (or, with `--allow-short-key`, none at all).
+    store_short_bytes: if (because('key-unavailable', secret.length < $MIN)) break checks;
     // A value too short to be a secret denies: under `$MIN` UTF-8 bytes (32, RFC 7518 §3.2, the
     // rule `gen` applies to embedded keys). `length` counts UTF-16 units, never more than the
     // UTF-8 bytes, so only a value that looks short is measured in bytes.
@@ -143,6 +152,17 @@ async function steps(request, now, found, token, header, payload, moved, why, se
     // truthy object for any string) tells a claim that lists nothing from one that misses the URI.
     scope: if (because('unsafe-uri', $UNSAFE) || because(some(payload[$CLAIM], Object) ? 'scope' : 'scope-claim', !some(payload[$CLAIM], function (p) { return matches(request.uri, p); }))) break checks;
 
+    // With `revocation` (runtime 2.0), once every other check has passed, so that a request
+    // without a good token costs no read: the claim `$CLAIM` is a non-empty string, and `$PREFIX` +
+    // it a name the store can hold (512 bytes). `exists` is one read; only an entry that exists is
+    // read again (`get`). Its value revokes the token when it is empty, or when it is a Unix time
+    // the token's `iat` is before (no `iat`: revoked); any other value revokes too. A read that
+    // fails throws, and the `catch` denies: revocation fails closed.
+    revocation_claim: if (because('revoked', typeof payload[$CLAIM] != 'string' || !payload[$CLAIM] || Buffer.byteLength($PREFIX + payload[$CLAIM]) > 512)) break checks;
+    revocation_exists: var revoked = await store.exists($PREFIX + payload[$CLAIM]);
+    revocation_get: if (revoked) revoked = await store.get($PREFIX + payload[$CLAIM]);
+    revocation_check: if (because('revoked', revoked !== false && (!revoked || revoked.search(DIGITS) || !(payload.iat >= +revoked)))) break checks;
+
     // The cookie hand-off: the last step, once the token is known good.
     handoff: if (moved && (request.method == 'GET' || request.method == 'HEAD')) return pass('ok', $RESPONSE);
     handoff_response: handoff(request, found.value, payload.exp, now, $COOKIE, $ATTRIBUTES);
@@ -177,6 +197,8 @@ async function steps(request, now, found, token, header, payload, moved, why, se
     // store `caught_store`: the store read threw when the header was decoded and no secret came.
     caught: why = now === void 0 ? $BEFORE_CLOCK : 'payload';
     caught_store: secret === void 0 && header != null ? 'key-unavailable' : 'header';
+    // With `revocation`, after the clock: the payload did not decode, or the revocation read threw.
+    caught_revocation: payload === void 0 ? 'payload' : 'revoked';
     // The code of a denial: the one a check set, else `no-token`.
     denied_because: why || 'no-token';
     // The log line: `$LINE` is its text.

@@ -14,7 +14,7 @@ pub use print::{literal, reprint};
 use swc_ecma_ast::*;
 use swc_ecma_visit::{VisitMut, VisitMutWith};
 
-use crate::key::Key;
+use crate::key::{encoding_name, Encoding, Key};
 use crate::plan::{
     AfterTake, ClaimRule, ClaimTest, DenyResponse, LocationPart, Plan, SignatureCheck, Step, Take, TakeForm, Values,
 };
@@ -185,15 +185,34 @@ impl Steps<'_> {
             Step::Signature(SignatureCheck::One) => self.push("signature_one", &[]),
             Step::Signature(SignatureCheck::Any) => self.push("signature_any", &[]),
             Step::Signature(SignatureCheck::ByKid) => self.push("signature_kid", &[]),
-            Step::Signature(SignatureCheck::Store { name, prefix, min_bytes }) => {
+            Step::Signature(SignatureCheck::Store { name, prefix, min_bytes, encoding }) => {
                 self.push("store_kid", &[]);
                 self.push("store_read", &[("NAME", str_lit(name)), ("PREFIX", str_lit(prefix))]);
-                match min_bytes {
-                    0 => {}
-                    1 => self.push("store_empty", &[]),
-                    n => self.push("store_short", &[("MIN", num_lit(*n as f64))]),
+                self.push("store_line_end", &[]);
+                let form = match encoding {
+                    Encoding::Utf8 => None,
+                    Encoding::Base64 => Some("BASE64"),
+                    Encoding::Base64url => Some("BASE64URL"),
+                    Encoding::Hex => Some("HEX"),
+                };
+                match (form, min_bytes) {
+                    (None, 0) => {}
+                    (None, 1) => self.push("store_empty", &[]),
+                    (None, n) => self.push("store_short", &[("MIN", num_lit(*n as f64))]),
+                    (Some(form), n) => {
+                        let name = str_lit(encoding_name(*encoding));
+                        self.push("store_decode", &[("FORM", ident(form)), ("ENCODING", name.clone())]);
+                        self.push("store_bytes", &[("ENCODING", name)]);
+                        self.push("store_short_bytes", &[("MIN", num_lit((*n).max(1) as f64))]);
+                    }
                 }
                 self.push("signature_store", &[]);
+            }
+            Step::Revocation { claim, prefix } => {
+                let fill = [("CLAIM", str_lit(claim)), ("PREFIX", str_lit(prefix))];
+                for fragment in ["revocation_claim", "revocation_exists", "revocation_get", "revocation_check"] {
+                    self.push(fragment, &fill);
+                }
             }
             Step::Header { decoded: true } => self.push("header", &[]),
             Step::Header { decoded: false } => self.push("header_fast", &[]),
@@ -433,7 +452,20 @@ fn caught(t: &Templates, plan: &Plan) -> Vec<Stmt> {
     }
     let store = plan.steps.iter().any(|s| matches!(s, Step::Signature(SignatureCheck::Store { .. })));
     let before_clock = if store { t.expr("caught_store", &[]) } else { str_lit(Reason::Header.code()) };
-    vec![t.stmt("caught", &[("BEFORE_CLOCK", before_clock)])]
+    let mut caught = t.stmt("caught", &[("BEFORE_CLOCK", before_clock)]);
+    if plan.steps.iter().any(|s| matches!(s, Step::Revocation { .. })) {
+        caught.visit_mut_with(&mut AfterClock(t.expr("caught_revocation", &[])));
+    }
+    vec![caught]
+}
+
+/// Replaces the code `caught` names after the clock (`'payload'`) with `caught_revocation`.
+struct AfterClock(Expr);
+
+impl VisitMut for AfterClock {
+    fn visit_mut_cond_expr(&mut self, c: &mut CondExpr) {
+        *c.alt = self.0.clone();
+    }
 }
 
 /// Replaces the statement `NAME;` of the skeleton (`$STEPS;`, `$CAUGHT;`) with statements.

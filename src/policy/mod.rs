@@ -11,6 +11,7 @@ mod validate;
 use std::path::{Path, PathBuf};
 
 use crate::cloudfront::Runtime;
+pub use crate::key::Encoding;
 pub use crate::request::Scalar;
 use crate::request::{Source, UriPattern};
 
@@ -31,8 +32,17 @@ pub enum Presence {
 pub enum KeySource {
     /// The secrets given to `gen` are written into the code.
     Embedded,
-    /// Read at run time from the distribution's KeyValueStore under this name (runtime 2.0).
-    Store(String),
+    /// Read at run time from the distribution's KeyValueStore under `name` (runtime 2.0), its text
+    /// decoded as `encoding` says (less one trailing line break), as `gen` reads a key file.
+    Store { name: String, encoding: Encoding },
+}
+
+/// `revocation`: a KeyValueStore entry `prefix` + the value of `claim` revokes a token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Revocation {
+    pub claim: String,
+    /// Defaults to `revoked:`.
+    pub prefix: String,
 }
 
 /// What a denied request gets.
@@ -149,6 +159,8 @@ pub struct Policy {
     pub then: Option<PathBuf>,
     /// Claims set as request headers, in the policy's order. Defaults to none.
     pub forward: Vec<Forward>,
+    /// Defaults to none.
+    pub revocation: Option<Revocation>,
 }
 
 /// A policy file that cannot be used, with the file, the JSON path of the field and the reason.

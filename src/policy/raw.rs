@@ -78,6 +78,10 @@ pub struct RawPolicy {
     /// are removed from every request, so a viewer cannot supply them.
     #[schemars(default, schema_with = "super::schema::forward")]
     pub forward: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Revoke sessions or users before their tokens' `exp`, with KeyValueStore entries
+    /// (`cloudfront-js-2.0`): an entry `prefix + <claim value>` whose value is empty revokes the
+    /// token; one that holds a Unix time revokes every token issued (`iat`) before it.
+    pub revocation: Option<RawRevocation>,
 }
 
 /// `cors`: the origins whose pages may read the function's own responses.
@@ -105,6 +109,24 @@ pub struct RawKey {
     /// (1 to 512 bytes; runtime `cloudfront-js-2.0` only). Tokens with a `kid` read `NAME:KID`.
     #[schemars(length(min = 1, max = 512))]
     pub kvs: Option<String>,
+    /// With `kvs`: how the stored text turns into the key's bytes, as `gen --key-encoding` reads
+    /// a key file (`utf8`, `base64`, `base64url`, `hex`), so the store holds the key file's text.
+    /// One trailing line break of the stored text is ignored.
+    #[schemars(default, schema_with = "super::schema::key_encoding", extend("default" = "utf8"))]
+    pub encoding: Option<String>,
+}
+
+/// `revocation` (runtime `cloudfront-js-2.0`, with a KeyValueStore): a store entry named
+/// `prefix` + the token's `claim` revokes it.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawRevocation {
+    /// The claim whose value names the entry: `sid` (one session) or `sub` (one user).
+    #[schemars(required, length(min = 1))]
+    pub claim: Option<String>,
+    /// What the entry's name starts with, before the claim's value.
+    #[schemars(length(min = 1, max = 256), extend("default" = "revoked:"))]
+    pub prefix: Option<String>,
 }
 
 /// Where the token is found.

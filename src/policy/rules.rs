@@ -148,14 +148,7 @@ pub fn is_store_key(name: &str) -> bool {
     (1..=MAX_KVS_KEY_BYTES).contains(&name.len())
 }
 
-/// A key id (`kid`): 1 to 64 of `A-Z a-z 0-9 . _ -`. The generated function refuses any other
-/// `kid` before it reads the KeyValueStore (templates/function.js, `KEY_ID`).
-pub fn is_key_id(id: &str) -> bool {
-    (1..=64).contains(&id.len()) && id.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
-}
-
-/// The pattern of [`is_key_id`].
-pub const KEY_ID: &str = "^[A-Za-z0-9._-]{1,64}$";
+pub use crate::key::{is_key_id, KEY_ID};
 
 #[cfg(test)]
 mod tests {

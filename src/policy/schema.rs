@@ -67,6 +67,7 @@ pub fn store_needs_a_runtime_with_it(schema: &mut Schema) {
             "properties": {
                 "key": { "anyOf": [{ "type": "null" }, { "properties": { "kvs": { "type": "null" } } }] },
                 "log": { "not": { "const": "access-log" } },
+                "revocation": { "type": "null" },
             },
         }),
     );
@@ -82,6 +83,11 @@ pub fn runtime(_: &mut SchemaGenerator) -> Schema {
 /// `cors.origins`: a non-empty list of origins.
 pub fn cors_origins(_: &mut SchemaGenerator) -> Schema {
     json_schema!({ "type": ["array", "null"], "minItems": 1, "items": { "type": "string", "pattern": rules::ORIGIN } })
+}
+
+/// `key.encoding`: one of the encodings `gen --key-encoding` takes.
+pub fn key_encoding(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({ "type": ["string", "null"], "enum": ["utf8", "base64", "base64url", "hex", null] })
 }
 
 /// `log`: one of its names.

@@ -3,13 +3,15 @@
 
 use std::path::Path;
 
-use super::raw::{OneOrMany, RawAudience, RawClaims, RawCors, RawDeny, RawHandoff, RawPolicy};
+use super::raw::{OneOrMany, RawAudience, RawClaims, RawCors, RawDeny, RawHandoff, RawPolicy, RawRevocation};
 use super::rules::{self, MAX_LEEWAY, OBJECT_PROTOTYPE_NAMES};
 use super::{
-    Audience, Claims, Cors, Deny, Forward, Handoff, KeySource, Log, Policy, PolicyError, Presence, Requirement, Scalar,
+    Audience, Claims, Cors, Deny, Encoding, Forward, Handoff, KeySource, Log, Policy, PolicyError, Presence,
+    Requirement, Revocation, Scalar,
 };
 use crate::cloudfront::headers::{is_disallowed, is_read_only_in_request};
 use crate::cloudfront::{Profile, Runtime, MAX_KVS_KEY_BYTES};
+use crate::key::encoding_name;
 use crate::request::{Source, UriPattern};
 
 /// A field that cannot be used: its JSON path and why.
@@ -25,8 +27,18 @@ fn err<T>(path: impl Into<String>, message: impl Into<String>) -> Result<T, Fiel
 
 /// The fields that hold objects. serde would also read a struct from a JSON list, by position;
 /// a policy never means that, so lists there are refused before the typed parse.
-const OBJECT_FIELDS: &[&str] =
-    &["", "/key", "/token", "/token/handoff", "/claims", "/claims/require", "/deny", "/forward", "/cors"];
+const OBJECT_FIELDS: &[&str] = &[
+    "",
+    "/key",
+    "/token",
+    "/token/handoff",
+    "/claims",
+    "/claims/require",
+    "/deny",
+    "/forward",
+    "/cors",
+    "/revocation",
+];
 
 /// Parses policy text into its raw shape, naming the field of any type error.
 pub(super) fn deserialize(text: &str, file: &Path) -> Result<RawPolicy, PolicyError> {
@@ -164,7 +176,24 @@ pub fn validate(raw: RawPolicy) -> Result<Policy, FieldError> {
         },
     };
 
-    let key = match raw.key.and_then(|k| k.kvs) {
+    let (kvs, encoding) = match raw.key {
+        None => (None, None),
+        Some(k) => (k.kvs, k.encoding),
+    };
+    let encoding = match encoding.as_deref() {
+        None => Encoding::Utf8,
+        Some(_) if kvs.is_none() => {
+            return err(
+                "key.encoding",
+                "`encoding` says how the KeyValueStore's text is read (with `kvs`); for an embedded key, pass --key-encoding to gen",
+            )
+        }
+        Some(name) => match ENCODINGS.iter().find(|e| encoding_name(**e) == name) {
+            Some(e) => *e,
+            None => return err("key.encoding", format!("`{name}` is not an encoding; use utf8, base64, base64url or hex")),
+        },
+    };
+    let key = match kvs {
         None => KeySource::Embedded,
         Some(name) => {
             if !runtime.profile().key_value_store {
@@ -177,7 +206,7 @@ pub fn validate(raw: RawPolicy) -> Result<Policy, FieldError> {
             if !rules::is_store_key(&name) {
                 return err("key.kvs", format!("a KeyValueStore key name must be 1 to {MAX_KVS_KEY_BYTES} bytes long"));
             }
-            KeySource::Store(name)
+            KeySource::Store { name, encoding }
         }
     };
 
@@ -263,6 +292,10 @@ pub fn validate(raw: RawPolicy) -> Result<Policy, FieldError> {
         None => Vec::new(),
         Some(map) => validate_forward(map, &sources)?,
     };
+    let revocation = match raw.revocation {
+        None => None,
+        Some(r) => Some(validate_revocation(r, runtime, &key)?),
+    };
 
     Ok(Policy {
         runtime,
@@ -278,7 +311,52 @@ pub fn validate(raw: RawPolicy) -> Result<Policy, FieldError> {
         cors,
         then,
         forward,
+        revocation,
     })
+}
+
+/// The encodings `key.encoding` names.
+const ENCODINGS: [Encoding; 4] = [Encoding::Utf8, Encoding::Base64, Encoding::Base64url, Encoding::Hex];
+
+/// The longest `revocation.prefix`, in bytes: room is left in the store's 512-byte key names for
+/// the claim's value.
+pub const MAX_REVOCATION_PREFIX: usize = 256;
+
+/// `revocation`: a claim, and a prefix that keeps its entries apart from the secret's.
+fn validate_revocation(raw: RawRevocation, runtime: Runtime, key: &KeySource) -> Result<Revocation, FieldError> {
+    if !runtime.profile().key_value_store {
+        let with = Profile::runtimes_with(|p| p.key_value_store);
+        return err(
+            "revocation",
+            format!("revocation reads the KeyValueStore, which needs runtime {with}; set \"runtime\": \"{with}\""),
+        );
+    }
+    let claim = match raw.claim {
+        None => {
+            return err(
+                "revocation.claim",
+                "name the claim whose value names the entry: `sid` for a session, `sub` for a user",
+            )
+        }
+        Some(c) if c.is_empty() => return err("revocation.claim", "the claim name is empty"),
+        Some(c) => c,
+    };
+    let prefix = raw.prefix.unwrap_or_else(|| "revoked:".into());
+    if prefix.is_empty() || prefix.len() > MAX_REVOCATION_PREFIX || prefix.chars().any(rules::is_control_or_space) {
+        return err(
+            "revocation.prefix",
+            format!("a prefix is 1 to {MAX_REVOCATION_PREFIX} bytes, without spaces or control characters, such as \"revoked:\""),
+        );
+    }
+    if let KeySource::Store { name, .. } = key {
+        if name.starts_with(&prefix) || prefix.starts_with(name.as_str()) {
+            return err(
+                "revocation.prefix",
+                format!("`{prefix}` and the secret's name `{name}` overlap: a revocation entry could be the secret's; choose a prefix such as \"revoked:\""),
+            );
+        }
+    }
+    Ok(Revocation { claim, prefix })
 }
 
 /// `forward`: claim names to header names, each header a name CloudFront lets a function add,

@@ -1,7 +1,7 @@
 // cloudfront-js-2.0
 import crypto from "crypto";
 import cf from "cloudfront";
-var store = cf.kvs(), TOKEN = /^[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/, BEARER = /^bearer +[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/i, KEY_ID = /^[\w.-]{1,64}(?![\s\S])/, STANDARD_HEADER = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9", STANDARD = {
+var store = cf.kvs(), TOKEN = /^[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/, BEARER = /^bearer +[\w-]+\.[\w-]+\.[\w-]{43}(?![\s\S])/i, KEY_ID = /^[\w.-]{1,64}(?![\s\S])/, LINE_END = /\r?\n(?![\s\S])/, STANDARD_HEADER = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9", STANDARD = {
     alg: "HS256",
     typ: "JWT"
 }, finite = Number.isFinite, DENIED = {
@@ -40,6 +40,7 @@ async function handler(event) {
             header = token[0] == STANDARD_HEADER ? STANDARD : decode(token[0]);
             if (header.kid !== void 0 && (typeof header.kid != "string" || header.kid.search(KEY_ID))) break checks;
             var secret = await store.get(header.kid === void 0 ? "jwt.secret" : "jwt.secret:" + header.kid);
+            secret = secret.replace(LINE_END, "");
             if (secret.length < 32 && Buffer.byteLength(secret) < 32) break checks;
             if (!signed(secret, token)) break checks;
             if (header.alg !== "HS256" || "crit" in header) break checks;
