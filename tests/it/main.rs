@@ -23,6 +23,7 @@ mod install;
 mod issuers;
 mod outputs;
 mod reasons;
+mod revocation;
 mod secrets;
 mod serve;
 mod size;

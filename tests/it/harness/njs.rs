@@ -34,20 +34,29 @@ pub fn command(script: &Path) -> Command {
 }
 
 /// A KeyValueStore for njs: `kvs().get` (the `json` format included) and `exists` answer from
-/// the object in `globalThis.__kvs`, which whoever calls the handler sets, and every `get`
-/// counts one read in `globalThis.__reads`. `logCustomData` keeps its text in
-/// `globalThis.__logData` (the last call counts, as in CloudFront).
+/// the object in `globalThis.__kvs`, which whoever calls the handler sets, and every `get` and
+/// `exists` counts one read in `globalThis.__reads`. Without a store (`__kvs` null) every read
+/// fails, as in the bundled engine without `--kvs`: a failed read. `logCustomData` keeps its
+/// text in `globalThis.__logData` (the last call counts, as in CloudFront).
 const CLOUDFRONT_MODULE: &str = r#"
 function kvs() {
+  function read() {
+    globalThis.__reads = (globalThis.__reads || 0) + 1;
+    return globalThis.__kvs;
+  }
   return {
     get: function (key, opts) {
-      globalThis.__reads = (globalThis.__reads || 0) + 1;
-      var store = globalThis.__kvs || {};
+      var store = read();
+      if (store == null) return Promise.reject(new Error('No KeyValueStore'));
       if (!Object.prototype.hasOwnProperty.call(store, key)) return Promise.reject(new Error('Key not found'));
       var v = store[key];
       return Promise.resolve(opts && opts.format === 'json' ? JSON.parse(v) : v);
     },
-    exists: function (key) { return Promise.resolve(Object.prototype.hasOwnProperty.call(globalThis.__kvs || {}, key)); }
+    exists: function (key) {
+      var store = read();
+      if (store == null) return Promise.reject(new Error('No KeyValueStore'));
+      return Promise.resolve(Object.prototype.hasOwnProperty.call(store, key));
+    }
   };
 }
 function logCustomData(text) { globalThis.__logData = text; }

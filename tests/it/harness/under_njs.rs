@@ -139,7 +139,7 @@ function next() {
   while (i < cases.length) {
     var c = cases[i++];
     Date.now = function () { return c.now * 1000; };
-    globalThis.__kvs = c.kvs || {};
+    globalThis.__kvs = c.kvs || null;
     globalThis.__reads = 0;
     globalThis.__logData = void 0;
     var r;
