@@ -121,9 +121,11 @@ fn the_terraform_example_reads_the_file_and_wires_the_behavior() {
 /// `$CFJWT_TERRAFORM_PROVIDERS`, Terraform's own local mirror directories, and `/opt/tf-plugins`
 /// (where some machine images keep one) that holds `HOST/hashicorp/aws`.
 fn terraform() -> Result<(&'static str, PathBuf, &'static str), String> {
-    let tool = [("terraform", "registry.terraform.io"), ("tofu", "registry.opentofu.org")]
-        .into_iter()
-        .find(|(tool, _)| Command::new(tool).arg("version").output().is_ok_and(|o| o.status.success()));
+    let tool =
+        [("terraform", "registry.terraform.io"), ("tofu", "registry.opentofu.org")].into_iter().find(|(tool, _)| {
+            let version = Command::new(tool).arg("version").env("CHECKPOINT_DISABLE", "1").output();
+            version.is_ok_and(|o| o.status.success())
+        });
     let Some((tool, host)) = tool else {
         return Err("neither terraform nor tofu is installed (neither is a Debian package)".into());
     };
