@@ -5,7 +5,7 @@ DEMO := --config examples/seed.json --key-file examples/demo.key
 PLAYER_MODULES := examples/player/node_modules/.package-lock.json
 PLAYER := target/player
 
-.PHONY: gen test deps deps-issuers deps-browser build check-generated lint package player
+.PHONY: gen test deps deps-issuers deps-browser deps-cdk deps-cfn-lint build check-generated lint package player
 
 # Builds cfjwt and writes the example function into generated/.
 gen: build
@@ -16,8 +16,10 @@ build:
 
 # Installs what the tests need: njs, the engine CloudFront Functions is built on; the tools
 # install.sh may use (curl, wget, shasum from perl, openssl), each of which tests/it/install.rs runs;
-# the issuer examples' packages (deps-issuers); and what the browser test needs (deps-browser).
-deps: deps-issuers deps-browser
+# the issuer examples' packages (deps-issuers); what the browser test needs (deps-browser); and the
+# tools the deploy snippets are tested with (deps-cdk, deps-cfn-lint). terraform, or tofu, is used
+# where it is installed (it is no Debian package); tests/it/deploy.rs says when it is not.
+deps: deps-issuers deps-browser deps-cdk deps-cfn-lint
 	@missing=; for t in njs:njs curl:curl wget:wget shasum:perl openssl:openssl; do \
 	  command -v $${t%%:*} >/dev/null 2>&1 || missing="$$missing $${t#*:}"; done; \
 	[ -z "$$missing" ] || { \
@@ -63,6 +65,33 @@ $(PLAYER_MODULES): examples/player/package.json examples/player/package-lock.jso
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
 	cd examples/player && npm ci --no-audit --no-fund
 	@touch $@
+
+# The CDK example's packages (examples/deploy/cdk: aws-cdk-lib, constructs, TypeScript), as its
+# package-lock.json pins them, for the tests that compile and synthesize CDK apps; and cfn-lint,
+# pinned by examples/deploy/cloudformation/requirements.txt, in a virtual environment under
+# target/, for the tests that lint the templates. Node.js and npm, or Python's venv module, come
+# from Debian when missing. Each step runs again only when its package list changes.
+CDK := examples/deploy/cdk
+CFN_LINT_VENV := target/cfn-lint-venv
+
+deps-cdk: $(CDK)/node_modules/.installed
+
+$(CDK)/node_modules/.installed: $(CDK)/package.json $(CDK)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "installing Node.js and npm (Debian packages) for the CDK example"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
+	cd $(CDK) && npm ci --no-audit --no-fund
+	touch $@
+
+deps-cfn-lint: $(CFN_LINT_VENV)/.installed
+
+$(CFN_LINT_VENV)/.installed: examples/deploy/cloudformation/requirements.txt
+	@python3 -c 'import ensurepip, venv' 2>/dev/null || { \
+	  echo "installing Python's venv module (Debian packages) for cfn-lint"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv; }
+	test -x $(CFN_LINT_VENV)/bin/python3 || python3 -m venv $(CFN_LINT_VENV)
+	$(CFN_LINT_VENV)/bin/pip install --quiet --disable-pip-version-check -r $<
+	touch $@
 
 # Every test: the package, unit, integration (one binary, tests/it/, under njs and the bundled
 # engine), generated/ being current, formatting and clippy. `package` comes before `build`, which

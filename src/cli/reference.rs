@@ -49,6 +49,8 @@ pub const EXAMPLES: &[(&str, &str, &str)] = &[
     ("token", "A token for a course, valid five minutes", "cfjwt token --key-file test.key --claims '{\"paths\":[\"/courses/c1/*\"]}' --ttl 300"),
     ("token", "A token that has already expired", "cfjwt token --key-file test.key --ttl -60"),
     ("deploy", "The AWS CLI commands that create and publish the function", "cfjwt deploy viewer-request.js --name jwt-check --format aws-cli"),
+    ("deploy", "A CDK app with a new KeyValueStore and a minimal distribution that runs the function", "cfjwt deploy viewer-request.js --name jwt-check --format cdk --kvs-create jwt-keys --with-distribution"),
+    ("deploy", "Terraform that reads the file, with a store declared elsewhere in the module", "cfjwt deploy viewer-request.js --name jwt-check --format terraform --code file --kvs-arn aws_cloudfront_key_value_store.keys.arn"),
     ("init", "A starter policy for video", "cfjwt init --setup video-cookie"),
     ("schema", "The policy's JSON Schema, for editors", "cfjwt schema"),
     ("completions", "Completions for bash", "cfjwt completions bash"),

@@ -10,6 +10,7 @@ mod check;
 mod cli;
 mod constant_time;
 mod cors;
+mod deploy;
 mod engine;
 mod expect;
 mod explain;

@@ -499,15 +499,16 @@ mod schema {
     }
 }
 
-mod deploy {
+pub(crate) mod deploy {
     use super::*;
     use cfjwt::cloudfront::Runtime;
-    use cfjwt::deploy::{snippet, Deployment, Format, Store};
+    use cfjwt::deploy::{snippet, CodeMode, Deployment, Format, Store, StoreSource};
 
-    const ARN: &str = "arn:aws:cloudfront::123456789012:key-value-store/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111";
+    pub(crate) const ARN: &str =
+        "arn:aws:cloudfront::123456789012:key-value-store/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111";
 
     /// A function with everything a template language could take for its own syntax.
-    const HOSTILE: &str = "// cloudfront-js-2.0\n\
+    pub(crate) const HOSTILE: &str = "// cloudfront-js-2.0\n\
         // ${not an interpolation} %{ if x } $${already doubled} %%{too} `backticks`\n\
         var s = \"double \\\"quoted\\\" \\\\ backslash\", t = 'single \\'quoted\\'', u = `template ${1 + 1}`;\n\
         \tvar tab = 1;   \n\
@@ -527,10 +528,12 @@ mod deploy {
             runtime: Runtime::Js2,
             comment: "it's \"quoted\" ${x} %{y} $(z) `w` é\\".into(),
             store: store.then(|| Store {
-                arn: ARN.into(),
+                source: StoreSource::Arn(ARN.into()),
                 key: "jwt.secret".into(),
                 secret_file: "my secret.key".into(),
             }),
+            code_mode: CodeMode::Inline,
+            with_distribution: false,
         }
     }
 
@@ -577,7 +580,7 @@ mod deploy {
         assert_eq!(p["FunctionConfig"]["Runtime"].as_str(), Some("cloudfront-js-2.0"));
         assert_eq!(p["FunctionConfig"]["Comment"].as_str(), Some(deployment("", false).comment.as_str()));
         assert_eq!(p["FunctionConfig"]["KeyValueStoreAssociations"][0]["KeyValueStoreARN"].as_str(), Some(ARN));
-        assert_eq!(template["Outputs"]["JwtCheckFunctionArn"]["Value"]["Fn::GetAtt"][1].as_str(), Some("FunctionARN"));
+        assert_eq!(get_att(&template["Outputs"]["JwtCheckFunctionArn"]["Value"]), "JwtCheckFunction.FunctionARN");
         let without_store = cloudformation(HOSTILE, false);
         assert!(cfn_function(&without_store)["FunctionConfig"].get("KeyValueStoreAssociations").is_none());
     }
@@ -737,6 +740,75 @@ mod deploy {
         assert_eq!(publish, &["cloudfront", "publish-function", "--name", "jwt-check", "--if-match", "ETAG-1"]);
     }
 
+    /// The put-key commands in the comments of a snippet whose store it declares, run in bash
+    /// with stand-ins for `aws` and `terraform` that record their arguments: the store's ARN is
+    /// looked up from the tool, and the secret read from its file.
+    #[test]
+    fn a_declared_stores_put_key_commands_run_in_bash() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("jwt.key"), "the-secret-text\n").unwrap();
+        let fake = dir.path().join("bin");
+        std::fs::create_dir(&fake).unwrap();
+        for tool in ["aws", "terraform"] {
+            let path = fake.join(tool);
+            std::fs::write(
+                &path,
+                format!(
+                    "#!/bin/bash\n\
+                     printf '%s\\0' {tool} \"$@\" >> \"$LOG\"; printf '\\n' >> \"$LOG\"\n\
+                     case \"$1 $2\" in\n\
+                     \x20 'output -raw'|'cloudformation describe-stacks') echo STORE-ARN;;\n\
+                     \x20 'cloudfront-keyvaluestore describe-key-value-store') echo ETAG-1;;\n\
+                     esac\n"
+                ),
+            )
+            .unwrap();
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        let d = with(CodeMode::File, Some(StoreSource::Create("jwt-keys".into())), false);
+        for (format, mark, lookup) in [
+            (Format::Cloudformation, "#", vec!["aws", "cloudformation", "describe-stacks", "--stack-name", "my-stack"]),
+            (Format::Terraform, "#", vec!["terraform", "output", "-raw", "jwt_check_kvs_arn"]),
+            (Format::Cdk, "//", vec!["aws", "cloudformation", "describe-stacks", "--stack-name", "JwtCheckStack"]),
+        ] {
+            let text = snippet(&d, format);
+            let prefix = format!("{mark}   ");
+            let from = text.find("Put it there from").unwrap_or_else(|| panic!("{text}"));
+            let script: String = text[from..]
+                .lines()
+                .skip_while(|l| !l.starts_with(&prefix))
+                .take_while(|l| l.starts_with(&prefix))
+                .map(|l| format!("{}\n", &l[prefix.len()..]))
+                .collect();
+            let log = dir.path().join(format!("{format:?}.log"));
+            let status = StdCommand::new("bash")
+                .args(["-euo", "pipefail", "-c", &script])
+                .current_dir(dir.path())
+                .env("PATH", format!("{}:{}", fake.display(), std::env::var("PATH").unwrap()))
+                .env("LOG", &log)
+                .env("STACK", "my-stack")
+                .status()
+                .unwrap();
+            assert!(status.success(), "{format:?}:\n{script}");
+            let calls: Vec<Vec<String>> = read(&log)
+                .lines()
+                .map(|l| l.trim_end_matches('\0').split('\0').map(str::to_string).collect())
+                .collect();
+            assert_eq!(calls[0][..lookup.len()], lookup[..], "{format:?}: {calls:?}");
+            if format != Format::Terraform {
+                let query = &calls[0][calls[0].iter().position(|a| a == "--query").unwrap() + 1];
+                assert_eq!(query, "Stacks[0].Outputs[?OutputKey=='JwtKeysStoreArn'].OutputValue");
+            }
+            let put = calls.iter().find(|c| c[2] == "put-key").unwrap_or_else(|| panic!("{calls:?}"));
+            let arg = |flag: &str| put[put.iter().position(|a| a == flag).unwrap() + 1].as_str();
+            assert_eq!(
+                (arg("--kvs-arn"), arg("--value"), arg("--if-match")),
+                ("STORE-ARN", "the-secret-text", "ETAG-1")
+            );
+        }
+    }
+
     fn write_function(dir: &Path, name: &str, code: &str) -> String {
         std::fs::write(dir.join(name), code).unwrap();
         dir.join(name).display().to_string()
@@ -784,6 +856,21 @@ mod deploy {
             (vec!["no-such.js", "--name", "x", "--format", "aws-cli"], "cannot read"),
             (vec![&f, "--name", "x", "--format", "pulumi"], "pulumi"),
             (vec![&f, "--name", "x", "--format", "aws-cli", "--comment", "a\nb"], "--comment"),
+            (vec![&f, "--name", "x", "--format", "aws-cli", "--code", "inline"], "fileb://"),
+            (vec![&f, "--name", "x", "--format", "cdk", "--code", "inline"], "FunctionCode.fromFile"),
+            (vec![&f, "--name", "x", "--format", "cloudformation", "--code", "file"], "cannot read a file"),
+            (vec![&f, "--name", "x", "--format", "terraform", "--code", "copy"], "--code"),
+            (vec![&f, "--name", "x", "--format", "aws-cli", "--with-distribution"], "--with-distribution"),
+            (vec![&f, "--name", "x", "--format", "aws-cli", "--kvs-create", "keys"], "create-key-value-store"),
+            (vec![&f, "--name", "x", "--format", "cdk", "--kvs-create", "my keys"], "--kvs-create"),
+            (vec![&js1, "--name", "x", "--format", "cdk", "--kvs-create", "keys"], "--kvs-create"),
+            (
+                vec![&f, "--name", "x", "--format", "cdk", "--kvs-arn", "aws_cloudfront_key_value_store.k.arn"],
+                "only --format terraform",
+            ),
+            (vec![&f, "--name", "x", "--format", "terraform", "--kvs-arn", "var.kvs"], "--kvs-arn"),
+            (vec![&f, "--name", "x", "--format", "terraform", "--kvs-arn", ARN, "--kvs-create", "k"], "--kvs-create"),
+            (vec![&f, "--name", "x", "--format", "terraform", "--kvs-key", "k"], "--kvs-key"),
         ];
         for (args, says) in cases {
             let out = cfjwt().arg("deploy").args(&args).output().unwrap();
@@ -813,7 +900,7 @@ mod deploy {
             .assert()
             .success();
         let f = out.to_str().unwrap();
-        for format in ["aws-cli", "cloudformation", "terraform"] {
+        for format in ["aws-cli", "cloudformation", "terraform", "cdk"] {
             cfjwt()
                 .args(["deploy", f, "--name", "x", "--format", format])
                 .assert()
@@ -826,6 +913,23 @@ mod deploy {
                 .success()
                 .stderr("")
                 .stdout(predicate::str::contains("put-key").and(predicate::str::contains("--value \"$(cat k.txt)\"")));
+            if format != "aws-cli" {
+                // A store the snippet declares: its ARN comes from the tool once it exists.
+                let out = cfjwt()
+                    .args(["deploy", f, "--name", "x", "--format", format, "--kvs-create", "keys"])
+                    .output()
+                    .unwrap();
+                assert!(out.status.success() && out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+                let text = String::from_utf8(out.stdout).unwrap();
+                let lookup = text.lines().find(|l| l.contains("KVS_ARN=\"$(")).unwrap_or_else(|| panic!("{text}"));
+                let from = match format {
+                    "terraform" => "terraform output -raw x_kvs_arn",
+                    "cdk" => "describe-stacks --stack-name XStack",
+                    _ => "describe-stacks --stack-name \"${STACK:?set STACK to the stack name}\"",
+                };
+                assert!(lookup.contains(from), "{lookup}");
+                assert!(text.contains("put-key --kvs-arn \"$KVS_ARN\""), "{text}");
+            }
         }
         cfjwt()
             .args([
@@ -848,6 +952,358 @@ mod deploy {
             .assert()
             .success()
             .stderr(predicate::str::contains("does not mention the store key `other`"));
+    }
+
+    fn with(code_mode: CodeMode, source: Option<StoreSource>, with_distribution: bool) -> Deployment {
+        let mut d = deployment(HOSTILE, false);
+        d.store = source.map(|source| Store { source, key: "jwt.secret".into(), secret_file: "jwt.key".into() });
+        d.code_mode = code_mode;
+        d.with_distribution = with_distribution;
+        d
+    }
+
+    /// A YAML value tagged `!GetAtt`, as its text (`Resource.Attribute`).
+    fn get_att(value: &serde_norway::Value) -> String {
+        match value {
+            serde_norway::Value::Tagged(t) if t.tag == "GetAtt" => t.value.as_str().unwrap().to_string(),
+            other => panic!("not a !GetAtt: {other:?}"),
+        }
+    }
+
+    /// The lines of a snippet's comment that start with `prefix`, less it: the text to paste.
+    fn commented(text: &str, prefix: &str, first: &str) -> String {
+        let at = text.find(&format!("{prefix}{first}")).unwrap_or_else(|| panic!("no `{first}` in\n{text}"));
+        let mut out = String::new();
+        for line in text[at..].lines() {
+            match line.strip_prefix(prefix) {
+                Some(rest) => {
+                    out.push_str(rest);
+                    out.push('\n');
+                }
+                None => break,
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn cloudformation_declares_the_store_and_shows_the_association() {
+        let text = snippet(
+            &with(CodeMode::Inline, Some(StoreSource::Create("jwt-keys".into())), false),
+            Format::Cloudformation,
+        );
+        let template: serde_norway::Value = serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let store = &template["Resources"]["JwtKeysStore"];
+        assert_eq!(store["Type"].as_str(), Some("AWS::CloudFront::KeyValueStore"));
+        assert_eq!(store["Properties"]["Name"].as_str(), Some("jwt-keys"));
+        let p = cfn_function(&template);
+        assert_eq!(
+            get_att(&p["FunctionConfig"]["KeyValueStoreAssociations"][0]["KeyValueStoreARN"]),
+            "JwtKeysStore.Arn"
+        );
+        assert_eq!(get_att(&template["Outputs"]["JwtKeysStoreArn"]["Value"]), "JwtKeysStore.Arn");
+        assert_eq!(p["FunctionCode"].as_str(), Some(HOSTILE));
+        // The entry to paste, read back from the comment.
+        let entry: serde_norway::Value =
+            serde_norway::from_str(&commented(&text, "#   ", "FunctionAssociations:")).unwrap();
+        let association = &entry["FunctionAssociations"][0];
+        assert_eq!(association["EventType"].as_str(), Some("viewer-request"));
+        assert_eq!(get_att(&association["FunctionARN"]), "JwtCheckFunction.FunctionARN");
+        // With the distribution, the entry is in its default behavior, not in a comment.
+        let text = snippet(&with(CodeMode::Inline, Some(StoreSource::Arn(ARN.into())), true), Format::Cloudformation);
+        assert!(!text.contains("#   FunctionAssociations"), "{text}");
+        let template: serde_norway::Value = serde_norway::from_str(&text).unwrap();
+        let config = &template["Resources"]["JwtCheckDistribution"]["Properties"]["DistributionConfig"];
+        let behavior = &config["DefaultCacheBehavior"];
+        assert_eq!(behavior["FunctionAssociations"], entry["FunctionAssociations"]);
+        let policy = &template["Resources"]["JwtCheckCachePolicy"]["Properties"]["CachePolicyConfig"];
+        let key = &policy["ParametersInCacheKeyAndForwardedToOrigin"];
+        for (config, behavior) in [
+            ("QueryStringsConfig", "QueryStringBehavior"),
+            ("CookiesConfig", "CookieBehavior"),
+            ("HeadersConfig", "HeaderBehavior"),
+        ] {
+            assert_eq!(key[config][behavior].as_str(), Some("none"), "{config}");
+        }
+        assert!(template["Resources"].get("JwtKeysStore").is_none(), "a store given by ARN is not declared");
+    }
+
+    /// A Terraform configuration as an HCL parser reads it, evaluated as far as a snippet needs:
+    /// `path.module` is `module`, `file()` reads the file, and every resource or data source
+    /// declared (or named in `existing`) has attributes whose values are their own references
+    /// (`aws_x.y.arn` is "aws_x.y.arn").
+    pub(crate) struct Tf {
+        text: String,
+        body: hcl::Body,
+        ctx: hcl::eval::Context<'static>,
+    }
+
+    impl Tf {
+        pub(crate) fn parse(text: &str, module: &Path, existing: &[&str]) -> Tf {
+            fn file(args: hcl::eval::FuncArgs) -> Result<hcl::Value, String> {
+                std::fs::read_to_string(args[0].as_str().unwrap()).map(hcl::Value::from).map_err(|e| e.to_string())
+            }
+            let body = hcl::parse(text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+            let mut paths: Vec<Vec<String>> =
+                existing.iter().map(|r| r.rsplit_once('.').unwrap().0.split('.').map(String::from).collect()).collect();
+            for block in body.blocks() {
+                let labels: Vec<String> = block.labels().iter().map(|l| l.as_str().to_string()).collect();
+                match block.identifier() {
+                    "resource" => paths.push(labels),
+                    "data" => paths.push([vec!["data".to_string()], labels].concat()),
+                    _ => {}
+                }
+            }
+            let mut vars = serde_json::Map::new();
+            for path in paths {
+                let attributes: serde_json::Map<String, Value> =
+                    ["arn", "id", "json", "domain_name", "bucket_regional_domain_name"]
+                        .iter()
+                        .map(|a| (a.to_string(), Value::from(format!("{}.{a}", path.join(".")))))
+                        .collect();
+                let mut at = &mut vars;
+                for step in &path[..path.len() - 1] {
+                    at = at.entry(step.clone()).or_insert_with(|| json!({})).as_object_mut().unwrap();
+                }
+                at.insert(path.last().unwrap().clone(), Value::Object(attributes));
+            }
+            let mut ctx = hcl::eval::Context::new();
+            for (name, value) in vars {
+                ctx.declare_var(name, hcl::to_value(value).unwrap());
+            }
+            ctx.declare_var("path", hcl::to_value(json!({"module": module.display().to_string()})).unwrap());
+            ctx.declare_func("file", hcl::eval::FuncDef::builder().param(hcl::eval::ParamType::String).build(file));
+            Tf { text: text.to_string(), body, ctx }
+        }
+
+        /// The block `identifier` with these labels, and its nested blocks by path.
+        pub(crate) fn block(&self, path: &[(&str, &[&str])]) -> &hcl::Block {
+            let mut body = &self.body;
+            let mut found = None;
+            for (identifier, labels) in path {
+                let block = body
+                    .blocks()
+                    .find(|b| {
+                        b.identifier() == *identifier
+                            && b.labels().iter().map(|l| l.as_str()).eq(labels.iter().copied())
+                    })
+                    .unwrap_or_else(|| panic!("no {identifier} {labels:?} in\n{}", self.text));
+                body = block.body();
+                found = Some(block);
+            }
+            found.unwrap()
+        }
+
+        pub(crate) fn attr(&self, block: &hcl::Block, name: &str) -> hcl::Value {
+            use hcl::eval::Evaluate as _;
+            let a = block
+                .body()
+                .attributes()
+                .find(|a| a.key() == name)
+                .unwrap_or_else(|| panic!("no {name} in\n{}", self.text));
+            a.expr().evaluate(&self.ctx).unwrap_or_else(|e| panic!("{name}: {e}\n{}", self.text))
+        }
+    }
+
+    #[test]
+    fn terraform_reads_the_file_from_the_module() {
+        let dir = tempfile::tempdir().unwrap();
+        let module = dir.path().join("infra");
+        std::fs::create_dir(&module).unwrap();
+        let name = "it's ${x} %{y} \"q\".js";
+        std::fs::write(dir.path().join(name), HOSTILE).unwrap();
+        let mut d = with(CodeMode::File, None, false);
+        d.file = format!("../{name}");
+        let text = snippet(&d, Format::Terraform);
+        assert!(!text.contains("not an interpolation"), "the code is read, not carried:\n{text}");
+        let tf = Tf::parse(&text, &module, &[]);
+        let function = tf.block(&[("resource", &["aws_cloudfront_function", "jwt_check"])]);
+        assert_eq!(tf.attr(function, "code"), hcl::Value::from(HOSTILE));
+        // An absolute path is read as it is.
+        d.file = dir.path().join(name).display().to_string();
+        let tf = Tf::parse(&snippet(&d, Format::Terraform), Path::new("/nowhere"), &[]);
+        let function = tf.block(&[("resource", &["aws_cloudfront_function", "jwt_check"])]);
+        assert_eq!(tf.attr(function, "code"), hcl::Value::from(HOSTILE));
+    }
+
+    #[test]
+    fn terraform_declares_or_references_the_store_and_shows_the_association() {
+        let dir = tempfile::tempdir().unwrap();
+        let function_block: &[(&str, &[&str])] = &[("resource", &["aws_cloudfront_function", "jwt_check"])];
+        let created =
+            snippet(&with(CodeMode::Inline, Some(StoreSource::Create("jwt-keys".into())), false), Format::Terraform);
+        let tf = Tf::parse(&created, dir.path(), &[]);
+        let store = tf.block(&[("resource", &["aws_cloudfront_key_value_store", "jwt_keys"])]);
+        assert_eq!(tf.attr(store, "name"), hcl::Value::from("jwt-keys"));
+        let function = tf.block(function_block);
+        let stores = |tf: &Tf| tf.attr(tf.block(function_block), "key_value_store_associations");
+        assert_eq!(
+            stores(&tf),
+            hcl::Value::from(vec![hcl::Value::from("aws_cloudfront_key_value_store.jwt_keys.arn")])
+        );
+        assert_eq!(tf.attr(function, "code"), hcl::Value::from(HOSTILE));
+        let output = tf.block(&[("output", &["jwt_check_kvs_arn"])]);
+        assert_eq!(tf.attr(output, "value"), hcl::Value::from("aws_cloudfront_key_value_store.jwt_keys.arn"));
+        // The block to paste, read back from the comment.
+        let pasted = Tf::parse(
+            &commented(&created, "#   ", "function_association {"),
+            dir.path(),
+            &["aws_cloudfront_function.jwt_check.arn"],
+        );
+        let association = pasted.block(&[("function_association", &[])]);
+        assert_eq!(pasted.attr(association, "event_type"), hcl::Value::from("viewer-request"));
+        assert_eq!(pasted.attr(association, "function_arn"), hcl::Value::from("aws_cloudfront_function.jwt_check.arn"));
+        // A store declared elsewhere, by reference: written as an expression, declared nowhere here.
+        let reference = "data.aws_cloudfront_key_value_store.shared.arn";
+        let referenced =
+            snippet(&with(CodeMode::Inline, Some(StoreSource::Reference(reference.into())), false), Format::Terraform);
+        let tf = Tf::parse(&referenced, dir.path(), &[reference]);
+        assert_eq!(stores(&tf), hcl::Value::from(vec![hcl::Value::from(reference)]));
+        assert!(!referenced.contains("resource \"aws_cloudfront_key_value_store\""), "{referenced}");
+        assert!(referenced.contains("terraform output -raw jwt_check_kvs_arn"), "{referenced}");
+        // With the distribution, the block is in its default behavior, not in a comment.
+        let full =
+            snippet(&with(CodeMode::File, Some(StoreSource::Create("jwt-keys".into())), true), Format::Terraform);
+        assert!(!full.contains("#   function_association"), "{full}");
+        std::fs::write(dir.path().join("viewer-request.js"), HOSTILE).unwrap();
+        let mut d = with(CodeMode::File, Some(StoreSource::Create("jwt-keys".into())), true);
+        d.file = "viewer-request.js".into();
+        let tf = Tf::parse(&snippet(&d, Format::Terraform), dir.path(), &[]);
+        let distribution: &[(&str, &[&str])] = &[("resource", &["aws_cloudfront_distribution", "jwt_check"])];
+        let association =
+            tf.block(&[distribution, &[("default_cache_behavior", &[]), ("function_association", &[])]].concat());
+        assert_eq!(tf.attr(association, "event_type"), hcl::Value::from("viewer-request"));
+        assert_eq!(tf.attr(association, "function_arn"), hcl::Value::from("aws_cloudfront_function.jwt_check.arn"));
+        let behavior = tf.block(&[distribution, &[("default_cache_behavior", &[])]].concat());
+        assert_eq!(tf.attr(behavior, "cache_policy_id"), hcl::Value::from("aws_cloudfront_cache_policy.jwt_check.id"));
+        let key: &[(&str, &[&str])] = &[
+            ("resource", &["aws_cloudfront_cache_policy", "jwt_check"]),
+            ("parameters_in_cache_key_and_forwarded_to_origin", &[]),
+        ];
+        for (config, behavior) in [
+            ("query_strings_config", "query_string_behavior"),
+            ("cookies_config", "cookie_behavior"),
+            ("headers_config", "header_behavior"),
+        ] {
+            let block = tf.block(&[key, &[(config, &[])]].concat());
+            assert_eq!(tf.attr(block, behavior), hcl::Value::from("none"), "{config}");
+        }
+        let condition = tf.block(&[
+            ("data", &["aws_iam_policy_document", "jwt_check_bucket"]),
+            ("statement", &[]),
+            ("condition", &[]),
+        ]);
+        assert_eq!(
+            tf.attr(condition, "values"),
+            hcl::Value::from(vec![hcl::Value::from("aws_cloudfront_distribution.jwt_check.arn")])
+        );
+        assert_eq!(tf.attr(tf.block(function_block), "code"), hcl::Value::from(HOSTILE));
+    }
+
+    /// The layout `terraform fmt` writes: lines indented two spaces per open block or object, and
+    /// in each run of consecutive attributes of one body (a blank line, a comment, a block or a
+    /// value over several lines ends it) the `=` one space after the longest name.
+    pub(crate) fn assert_laid_out_as_terraform_fmt(text: &str) {
+        let mut depth = 0usize;
+        let mut run: Vec<(usize, usize, &str)> = Vec::new();
+        let close = |run: &mut Vec<(usize, usize, &str)>| {
+            let longest = run.iter().map(|(name, _, _)| *name).max().unwrap_or(0);
+            for (name, eq, line) in run.drain(..) {
+                assert_eq!(
+                    eq,
+                    line.len() - line.trim_start().len() + longest + 1,
+                    "not aligned: {line:?} (name {name})\n{text}"
+                );
+            }
+        };
+        let mut lines = text.lines();
+        while let Some(line) = lines.next() {
+            let trimmed = line.trim_start();
+            if trimmed.starts_with('#') {
+                // A comment: indented as the body it is in; what it holds is not HCL.
+                assert_eq!(line.len() - trimmed.len(), 2 * depth, "indentation of {line:?}\n{text}");
+                close(&mut run);
+                continue;
+            }
+            if trimmed.starts_with('}') || trimmed.starts_with(']') {
+                depth -= 1;
+            }
+            if !trimmed.is_empty() {
+                assert_eq!(line.len() - trimmed.len(), 2 * depth, "indentation of {line:?}\n{text}");
+            }
+            let name_end = trimmed.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-')).unwrap_or(0);
+            let is_attribute = name_end > 0 && trimmed[name_end..].trim_start().starts_with("= ");
+            if is_attribute {
+                let eq = line.find(" = ").unwrap() + 1;
+                run.push((name_end, eq, line));
+            } else {
+                close(&mut run);
+            }
+            if let Some(marker) = trimmed
+                .rsplit_once("<<")
+                .map(|(_, m)| m.trim_start_matches('-'))
+                .filter(|m| is_attribute && !m.contains(' '))
+            {
+                close(&mut run);
+                for body in lines.by_ref() {
+                    if body.trim() == marker {
+                        break;
+                    }
+                }
+            }
+            if trimmed.ends_with('{') || trimmed.ends_with('[') {
+                close(&mut run);
+                depth += 1;
+            }
+        }
+        close(&mut run);
+        assert_eq!(depth, 0, "unbalanced braces\n{text}");
+    }
+
+    #[test]
+    fn printed_hcl_is_laid_out_as_terraform_fmt_does() {
+        for mode in [CodeMode::Inline, CodeMode::File] {
+            for source in [
+                None,
+                Some(StoreSource::Arn(ARN.into())),
+                Some(StoreSource::Create("k".into())),
+                Some(StoreSource::Reference("aws_x.y.arn".into())),
+            ] {
+                for full in [false, true] {
+                    let text = snippet(&with(mode, source.clone(), full), Format::Terraform);
+                    assert_laid_out_as_terraform_fmt(&text);
+                    if !full {
+                        assert_laid_out_as_terraform_fmt(&commented(&text, "#   ", "function_association {"));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn cdk_values_are_string_literals() {
+        let mut d = with(CodeMode::File, Some(StoreSource::Arn(ARN.into())), false);
+        d.file = "it's \"a\" \\ ${x} `y` \u{2028}.js".into();
+        let text = snippet(&d, Format::Cdk);
+        let literal = |after: &str| -> String {
+            let line = text
+                .lines()
+                .find(|l| l.trim_start().starts_with(after))
+                .unwrap_or_else(|| panic!("no {after} in\n{text}"));
+            let value = line.trim_start()[after.len()..]
+                .trim_end_matches([',', ' ', '}', ')'])
+                .trim_start_matches("{ filePath: ");
+            serde_json::from_str(value).unwrap_or_else(|e| panic!("{e}: {value}"))
+        };
+        assert_eq!(literal("code: cloudfront.FunctionCode.fromFile("), d.file);
+        assert_eq!(literal("comment: "), d.comment);
+        assert_eq!(literal("functionName: "), "jwt-check");
+        assert!(!text.contains('\u{2028}'), "a line terminator of JavaScript, raw:\n{text}");
+        assert!(text.contains(&format!("fromKeyValueStoreArn(this, \"JwtCheckStore\", \"{ARN}\")")), "{text}");
+        assert!(text.contains("cloudfront.FunctionRuntime.JS_2_0"), "{text}");
+        d.runtime = Runtime::Js1;
+        d.store = None;
+        assert!(snippet(&d, Format::Cdk).contains("cloudfront.FunctionRuntime.JS_1_0"));
     }
 }
 
