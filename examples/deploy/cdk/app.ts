@@ -1,4 +1,4 @@
-// cfjwt deploy: ../viewer-request.js as the CloudFront function jwt-check (cloudfront-js-2.0, 1418 bytes).
+// cfjwt deploy: ../viewer-request.js as the CloudFront function jwt-check (cloudfront-js-2.0, 1456 bytes).
 // A complete CDK app (aws-cdk-lib v2). FunctionCode.fromFile reads ../viewer-request.js when the app is
 // synthesized (a relative path from the directory the app runs in, where cdk.json is): a new
 // version of the file needs no new app. Saved as app.ts beside a package.json with aws-cdk-lib

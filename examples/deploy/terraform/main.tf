@@ -1,4 +1,4 @@
-# cfjwt deploy: ../viewer-request.js as the CloudFront function jwt-check (cloudfront-js-2.0, 1418 bytes).
+# cfjwt deploy: ../viewer-request.js as the CloudFront function jwt-check (cloudfront-js-2.0, 1456 bytes).
 # `code` reads the file when Terraform plans (`file()`, from the module's directory): a new
 # version of the file is a change to apply, and this needs printing again only for new options.
 #
