@@ -104,6 +104,7 @@ pub struct RawCors {
 /// Where the function finds the HMAC secret.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("dependentRequired" = {"encoding": ["kvs"]}))]
 pub struct RawKey {
     /// Read the secret at run time from the distribution's KeyValueStore under this key name
     /// (1 to 512 bytes; runtime `cloudfront-js-2.0` only). Tokens with a `kid` read `NAME:KID`.

@@ -121,6 +121,16 @@ fn sentences_name_the_values_involved() {
         assert!(text.contains("  exp: "), "{text}");
         assert!(text.contains(" UTC)\n"), "{text}");
     }
+    // Revocation names the entry it read.
+    let revoked = harness::case_with_store(
+        at(URI, &harness::token(json!({"exp": NOW + 60, "sid": "s9", "iat": NOW - 100}))),
+        json!({"jwt.secret": std::str::from_utf8(DEMO_KEY).unwrap(), "revoked:s9": (NOW - 10).to_string()}),
+    );
+    let (_, text, _) = explain(dir.path(), "store.json", &revoked, false);
+    assert!(
+        text.contains("The KeyValueStore entry \"revoked:s9\" revokes the tokens issued before 1699999990 (2023-11-14 22:13:10 UTC); this token's iat 1699999900"),
+        "{text}"
+    );
     let wrong_key = harness::token_raw(k1, &good.to_string(), reasons::OTHER_KEY);
     let (_, text, _) = explain(dir.path(), "strict.json", &harness::case(at(URI, &wrong_key)), false);
     assert!(text.contains("The signature does not match the key with kid \"k1\"."), "{text}");

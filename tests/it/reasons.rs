@@ -29,7 +29,8 @@ pub(crate) const STRICT: &str = r#"{
 pub(crate) const PLAIN: &str = r#"{"token": {"from": ["query:jwt"]}}"#;
 
 /// The secret in the KeyValueStore.
-pub(crate) const STORE: &str = r#"{"key": {"kvs": "jwt.secret"}, "token": {"from": ["query:jwt"]}}"#;
+pub(crate) const STORE: &str =
+    r#"{"key": {"kvs": "jwt.secret"}, "token": {"from": ["query:jwt"]}, "revocation": {"claim": "sid"}}"#;
 
 /// Claims `STRICT` accepts.
 pub(crate) fn strict_claims() -> Value {
@@ -131,9 +132,10 @@ pub(crate) fn plain_cases() -> Vec<(Case, Reason)> {
 
 /// The requests for `STORE`, with the store each one meets.
 pub(crate) fn store_cases() -> Vec<(Case, Reason)> {
-    let exp = json!({"exp": NOW + 300});
+    let exp = json!({"exp": NOW + 300, "sid": "s1"});
     let secret = std::str::from_utf8(DEMO_KEY).unwrap();
     let store = json!({"jwt.secret": secret, "jwt.secret:k2": secret});
+    let revoked = json!({"jwt.secret": secret, "revoked:s1": ""});
     let valid = signed(STANDARD, &exp);
     vec![
         (case_with_store(at(URI, &valid), json!({})), Reason::KeyUnavailable),
@@ -144,6 +146,8 @@ pub(crate) fn store_cases() -> Vec<(Case, Reason)> {
         (case_with_store(at(URI, &token_raw(STANDARD, &exp.to_string(), OTHER_KEY)), store.clone()), Reason::Signature),
         (case_with_store(at(URI, &token_raw(STANDARD, "{", DEMO_KEY)), store.clone()), Reason::Payload),
         (case_with_store(at(URI, &signed(&kid_header("k2"), &exp)), store.clone()), Reason::Ok),
+        (case_with_store(at(URI, &valid), revoked), Reason::Revoked),
+        (case_with_store(at(URI, &signed(STANDARD, &json!({"exp": NOW + 300}))), store.clone()), Reason::Revoked),
         (case_with_store(at(URI, &valid), store), Reason::Ok),
     ]
 }

@@ -325,6 +325,10 @@ mod schema {
                     Value::Null,
                     json!({}),
                     json!({"kvs": "jwt.secret"}),
+                    json!({"kvs": "jwt.secret", "encoding": "base64"}),
+                    json!({"kvs": "k", "encoding": "hex"}),
+                    json!({"kvs": "k", "encoding": "latin1"}),
+                    json!({"encoding": "hex"}),
                     json!({"kvs": ""}),
                     json!({"kvs": null}),
                     json!({"kvs": 5}),
@@ -381,6 +385,20 @@ mod schema {
                 ],
             ),
             ("preflight", vec![Value::Null, json!(true), json!(false), json!(1)]),
+            (
+                "revocation",
+                vec![
+                    Value::Null,
+                    json!({"claim": "sid"}),
+                    json!({"claim": "sub", "prefix": "out:"}),
+                    json!({"claim": ""}),
+                    json!({}),
+                    json!({"claim": "sid", "prefix": ""}),
+                    json!({"claim": 5}),
+                    json!({"claim": "sid", "zzz": 1}),
+                    json!(["sid"]),
+                ],
+            ),
             (
                 "forward",
                 vec![
@@ -473,7 +491,7 @@ mod schema {
         #![proptest_config(ProptestConfig { cases: 3000, failure_persistence: None, ..ProptestConfig::default() })]
 
         #[test]
-        fn schema_and_gen_agree_on_random_policies(choices in proptest::collection::vec(0usize..1024, 19)) {
+        fn schema_and_gen_agree_on_random_policies(choices in proptest::collection::vec(0usize..1024, 20)) {
             let policy = policy_from(&choices);
             if handoff_gap(&policy) || forward_gap(&policy) {
                 return Ok(());
@@ -488,12 +506,12 @@ mod schema {
         // The agreement above means little if nearly every drawn policy is invalid.
         let accepted = (0..2000u64)
             .map(|i| {
-                (0..19u64).map(|f| ((i * 2654435761 + f * 40503 + i * f * 97) >> 5) as usize % 1024).collect::<Vec<_>>()
+                (0..20u64).map(|f| ((i * 2654435761 + f * 40503 + i * f * 97) >> 5) as usize % 1024).collect::<Vec<_>>()
             })
             .filter(|choices| gen_accepts(&policy_from(choices)).is_ok())
             .count();
         assert!(accepted > 100, "only {accepted} of 2000 random policies are valid");
-        for choices in [[0usize; 19], [1; 19], [2; 19]] {
+        for choices in [[0usize; 20], [1; 20], [2; 20]] {
             assert_agree(&policy_from(&choices));
         }
     }

@@ -245,8 +245,10 @@ pub fn decide(
             // A value shorter than 32 bytes (RFC 7518 §3.2) is no secret; with --allow-short-key
             // only an empty one is refused.
             let min_bytes = if allow_short_key { 1 } else { 32 };
-            match store.and_then(|s| s.get(&entry)) {
-                Some(Value::String(secret)) if secret.len() >= min_bytes => vec![secret.as_bytes().to_vec()],
+            // The stored text less one trailing line break.
+            let text = |s: &str| s.strip_suffix("\r\n").or_else(|| s.strip_suffix('\n')).unwrap_or(s).to_owned();
+            match store.and_then(|s| s.get(&entry)).and_then(Value::as_str).map(text) {
+                Some(secret) if secret.len() >= min_bytes => vec![secret.as_bytes().to_vec()],
                 _ => return Verdict::Deny,
             }
         }
