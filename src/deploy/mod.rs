@@ -542,7 +542,7 @@ fn put_key_lines(s: &Store, arn_lookup: Option<&str>) -> Vec<String> {
     lines.extend([
         format!("aws cloudfront-keyvaluestore put-key --kvs-arn {arn} \\"),
         format!("  --key {} \\", shell_quote(&s.key)),
-        format!("  --value \"$(cat {})\" \\", shell_quote(&s.secret_file)),
+        format!("  --value {} \\", shell_quote(&format!("file://{}", s.secret_file))),
         format!(
             "  --if-match \"$(aws cloudfront-keyvaluestore describe-key-value-store --kvs-arn {arn} --query ETag --output text)\""
         ),
@@ -559,11 +559,11 @@ fn put_key_explanation(s: &Store) -> [String; 3] {
     };
     [
         format!(
-            "The function reads its secret from the KeyValueStore under `{}` (a token with a `kid` reads `{}:KID`).",
+            "The secret goes into the KeyValueStore under `{}` (--kvs-key; `{}:KID` for a token with a `kid`): the name the policy's key.kvs gives. `cfjwt kvs put-secret --config POLICY.json` reads that name from the policy itself.",
             s.key, s.key
         ),
         format!(
-            "Put it there from {} (its text, less the final line break, is the secret; cfjwt never reads it):",
+            "The AWS CLI reads the value from {} (`file://`: the secret is never on a command line; its text, in the policy's key.encoding, one final line break ignored; cfjwt never reads it):",
             s.secret_file
         ),
         format!("(`aws cloudfront-keyvaluestore` needs AWS CLI v2; {when})"),

@@ -700,7 +700,8 @@ pub(crate) mod deploy {
         let put = &commands[0];
         assert_eq!(arg(put, "--kvs-arn").as_deref(), Some(ARN));
         assert_eq!(arg(put, "--key").as_deref(), Some("jwt.secret"));
-        assert_eq!(arg(put, "--value").as_deref(), Some("$(cat 'my secret.key')"));
+        // The AWS CLI reads the value from the file: the secret is never on a command line.
+        assert_eq!(arg(put, "--value").as_deref(), Some("file://my secret.key"));
     }
 
     /// Runs the AWS CLI snippet in bash with a stand-in `aws` that records its arguments: the
@@ -747,7 +748,9 @@ pub(crate) mod deploy {
             read(&log).lines().map(|l| l.trim_end_matches('\0').split('\0').map(str::to_string).collect()).collect();
         let call = |verb: &str| calls.iter().find(|c| c[1] == verb).unwrap_or_else(|| panic!("no {verb} in {calls:?}"));
         let put = call("put-key");
-        assert_eq!(put[put.iter().position(|a| a == "--value").unwrap() + 1], "the-secret-text");
+        // The AWS CLI is told where the secret is; no command line holds the secret itself.
+        assert_eq!(put[put.iter().position(|a| a == "--value").unwrap() + 1], "file://jwt.key");
+        assert!(calls.iter().flatten().all(|a| !a.contains("the-secret-text")), "{calls:?}");
         assert_eq!(put[put.iter().position(|a| a == "--if-match").unwrap() + 1], "ETAG-1");
         let create = call("create-function");
         let config: Value =
@@ -792,7 +795,7 @@ pub(crate) mod deploy {
         ] {
             let text = snippet(&d, format);
             let prefix = format!("{mark}   ");
-            let from = text.find("Put it there from").unwrap_or_else(|| panic!("{text}"));
+            let from = text.find("The AWS CLI reads the value from").unwrap_or_else(|| panic!("{text}"));
             let script: String = text[from..]
                 .lines()
                 .skip_while(|l| !l.starts_with(&prefix))
@@ -822,8 +825,9 @@ pub(crate) mod deploy {
             let arg = |flag: &str| put[put.iter().position(|a| a == flag).unwrap() + 1].as_str();
             assert_eq!(
                 (arg("--kvs-arn"), arg("--value"), arg("--if-match")),
-                ("STORE-ARN", "the-secret-text", "ETAG-1")
+                ("STORE-ARN", "file://jwt.key", "ETAG-1")
             );
+            assert!(calls.iter().flatten().all(|a| !a.contains("the-secret-text")), "{calls:?}");
         }
     }
 
@@ -930,7 +934,7 @@ pub(crate) mod deploy {
                 .assert()
                 .success()
                 .stderr("")
-                .stdout(predicate::str::contains("put-key").and(predicate::str::contains("--value \"$(cat k.txt)\"")));
+                .stdout(predicate::str::contains("put-key").and(predicate::str::contains("--value file://k.txt")));
             if format != "aws-cli" {
                 // A store the snippet declares: its ARN comes from the tool once it exists.
                 let out = cfjwt()

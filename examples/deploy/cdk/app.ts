@@ -4,13 +4,13 @@
 // version of the file needs no new app. Saved as app.ts beside a package.json with aws-cdk-lib
 // and constructs: `npx tsc && npx cdk deploy --app "node app.js"`.
 //
-// The function reads its secret from the KeyValueStore under `jwt.secret` (a token with a `kid` reads `jwt.secret:KID`).
-// Put it there from jwt.key (its text, less the final line break, is the secret; cfjwt never reads it):
+// The secret goes into the KeyValueStore under `jwt.secret` (--kvs-key; `jwt.secret:KID` for a token with a `kid`): the name the policy's key.kvs gives. `cfjwt kvs put-secret --config POLICY.json` reads that name from the policy itself.
+// The AWS CLI reads the value from jwt.key (`file://`: the secret is never on a command line; its text, in the policy's key.encoding, one final line break ignored; cfjwt never reads it):
 // (`aws cloudfront-keyvaluestore` needs AWS CLI v2; run this once the store exists: until the key is there, the function denies every request.)
 //   KVS_ARN="$(aws cloudformation describe-stacks --stack-name JwtCheckStack --query "Stacks[0].Outputs[?OutputKey=='JwtKeysStoreArn'].OutputValue" --output text)"
 //   aws cloudfront-keyvaluestore put-key --kvs-arn "$KVS_ARN" \
 //     --key jwt.secret \
-//     --value "$(cat jwt.key)" \
+//     --value file://jwt.key \
 //     --if-match "$(aws cloudfront-keyvaluestore describe-key-value-store --kvs-arn "$KVS_ARN" --query ETag --output text)"
 
 import { App, CfnOutput, Stack, StackProps } from "aws-cdk-lib";

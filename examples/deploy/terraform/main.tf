@@ -2,13 +2,13 @@
 # `code` reads the file when Terraform plans (`file()`, from the module's directory): a new
 # version of the file is a change to apply, and this needs printing again only for new options.
 #
-# The function reads its secret from the KeyValueStore under `jwt.secret` (a token with a `kid` reads `jwt.secret:KID`).
-# Put it there from jwt.key (its text, less the final line break, is the secret; cfjwt never reads it):
+# The secret goes into the KeyValueStore under `jwt.secret` (--kvs-key; `jwt.secret:KID` for a token with a `kid`): the name the policy's key.kvs gives. `cfjwt kvs put-secret --config POLICY.json` reads that name from the policy itself.
+# The AWS CLI reads the value from jwt.key (`file://`: the secret is never on a command line; its text, in the policy's key.encoding, one final line break ignored; cfjwt never reads it):
 # (`aws cloudfront-keyvaluestore` needs AWS CLI v2; run this once the store exists: until the key is there, the function denies every request.)
 #   KVS_ARN="$(terraform output -raw jwt_check_kvs_arn)"
 #   aws cloudfront-keyvaluestore put-key --kvs-arn "$KVS_ARN" \
 #     --key jwt.secret \
-#     --value "$(cat jwt.key)" \
+#     --value file://jwt.key \
 #     --if-match "$(aws cloudfront-keyvaluestore describe-key-value-store --kvs-arn "$KVS_ARN" --query ETag --output text)"
 # (Done outside Terraform, the secret stays out of the Terraform state.)
 terraform {
