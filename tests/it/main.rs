@@ -21,6 +21,7 @@ mod hardening;
 mod hostile;
 mod install;
 mod issuers;
+mod kvs;
 mod outputs;
 mod reasons;
 mod secrets;
