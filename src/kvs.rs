@@ -102,9 +102,11 @@ pub struct Done {
 pub enum KvsError {
     #[error(transparent)]
     Policy(#[from] PolicyError),
-    /// `--kvs-arn`, `--secret-file`, `--value`: the deploy rules for text that goes into a command.
+    /// `--kvs-arn`: the shape deploy checks.
     #[error(transparent)]
-    Command(#[from] DeployError),
+    Arn(#[from] DeployError),
+    #[error("{0}: control characters and line or paragraph separators cannot be written into a printed command")]
+    NotOneLine(&'static str),
     #[error("{}: the policy has no key.kvs: its function embeds its key and reads no secret from the store; put-secret and rotate are for a policy with \"key\": {{\"kvs\": NAME}}", .0.display())]
     NoStoreKey(PathBuf),
     #[error("{}: the policy has no revocation: its function reads no revocation entry; add \"revocation\": {{\"claim\": \"sid\"}} (a session) or {{\"claim\": \"sub\"}} (a user)", .0.display())]
@@ -191,8 +193,7 @@ impl Change {
     }
 }
 
-/// A change and what to say about it: comment lines for the printed commands, and one line for a
-/// local store.
+/// A change and what to say about it: the comment lines above its commands.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Operation {
     comments: Vec<String>,
@@ -271,6 +272,7 @@ fn revocation<'a>(policy: &'a Policy, file: &Path) -> Result<&'a Revocation, Kvs
 /// The entry holding the secret of tokens with key id `kid` (none: tokens without kid), as the
 /// function names it: `NAME` or `NAME:KID`.
 pub fn secret_entry(name: &str, kid: Option<&str>, flag: &'static str) -> Result<String, KvsError> {
+    one_line("key.kvs", name)?;
     let Some(kid) = kid else { return Ok(name.to_string()) };
     if !key::is_key_id(kid) {
         return Err(KvsError::KeyId { flag, kid: kid.to_string() });
@@ -287,7 +289,7 @@ pub fn revocation_entry(revocation: &Revocation, value: &str) -> Result<String, 
     if value.is_empty() {
         return Err(KvsError::EmptyValue);
     }
-    check_one_line("--value", value)?;
+    one_line("--value", value)?;
     let entry = format!("{}{value}", revocation.prefix);
     if entry.len() > MAX_KVS_KEY_BYTES {
         return Err(KvsError::EntryTooLong {
@@ -297,6 +299,11 @@ pub fn revocation_entry(revocation: &Revocation, value: &str) -> Result<String, 
         });
     }
     Ok(entry)
+}
+
+/// Checks text that goes into a printed command or comment line, as deploy checks its snippets'.
+fn one_line(what: &'static str, text: &str) -> Result<(), KvsError> {
+    check_one_line(what, text).map_err(|_| KvsError::NotOneLine(what))
 }
 
 /// Refuses an entry name the AWS CLI would not pass as it is: it loads the contents of a
@@ -311,7 +318,7 @@ fn check_cli_word(entry: &str) -> Result<(), KvsError> {
 /// Checks the secret file's name for the printed command: one line, and no `$`, which the AWS CLI
 /// would expand (it expands `~` too, which is meant).
 fn check_secret_file(file: &str) -> Result<(), KvsError> {
-    check_one_line("--secret-file", file)?;
+    one_line("--secret-file", file)?;
     if file.contains('$') {
         return Err(KvsError::DollarInPath);
     }
@@ -547,12 +554,14 @@ fn next_command(request: &Request, r: &Rotation) -> Result<Option<String>, KvsEr
         return Ok(None);
     }
     let config = request.config.to_str().ok_or(KvsError::NotUtf8("--config"))?;
+    one_line("--config", config)?;
     let mut words = vec!["cfjwt kvs rotate --config".to_string(), shell_quote(config)];
     if let Some(arn) = &request.target.arn {
         words.extend(["--kvs-arn".to_string(), shell_quote(arn)]);
     }
     if let Some(store) = &request.target.store {
         let store = store.to_str().ok_or(KvsError::NotUtf8("--store"))?;
+        one_line("--store", store)?;
         words.extend(["--store".to_string(), shell_quote(store)]);
     }
     words.extend(["--new-kid".to_string(), shell_quote(&r.new_kid)]);
@@ -605,9 +614,8 @@ pub fn apply(store: &Path, change: &Change, encoding: Encoding, inputs: &[&Path]
     let mut entries = read_store(store)?;
     let said = match change {
         Change::PutFile { key, file } => {
-            let mut text = read_secret(Path::new(file), encoding)?;
-            entries.insert(key.clone(), serde_json::Value::String(text.clone()));
-            text.zeroize();
+            let text = read_secret(Path::new(file), encoding)?;
+            entries.insert(key.clone(), serde_json::Value::String(text));
             format!("{}: put `{key}` (the text of {file})", store.display())
         }
         Change::Put { key, value } => {
@@ -695,6 +703,8 @@ mod tests {
         assert!(matches!(revocation_entry(&r, &"v".repeat(505)), Err(KvsError::EntryTooLong { len: 513, .. })));
         assert!(revocation_entry(&r, "a\nb").is_err());
         assert!(check_cli_word("file://x").is_err() && check_cli_word("jwt.secret").is_ok());
+        assert!(matches!(secret_entry("jwt\nsecret", None, "--kid"), Err(KvsError::NotOneLine("key.kvs"))));
+        assert!(matches!(revocation_entry(&r, "a\u{2028}b"), Err(KvsError::NotOneLine("--value"))));
     }
 
     #[test]

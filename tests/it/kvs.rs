@@ -520,3 +520,23 @@ fn a_rotation_in_the_store_moves_from_the_old_secret_to_the_new() {
     let store: Value = serde_json::from_str(&std::fs::read_to_string(d.join("store.json")).unwrap()).unwrap();
     assert_eq!(store.as_object().unwrap().keys().collect::<Vec<_>>(), ["jwt.secret:2026-11"]);
 }
+
+#[test]
+fn help_and_man_pages_document_each_command() {
+    let out = |args: &[&str]| String::from_utf8(cfjwt().args(args).output().unwrap().stdout).unwrap();
+    let help = out(&["kvs", "rotate", "--help"]);
+    for step in ["--step 1", "--step 2", "--step 3", "--step 4", "--old-kid"] {
+        assert!(help.contains(step), "{help}");
+    }
+    assert!(out(&["help", "kvs"]).contains("put-secret"));
+    let page = out(&["man", "kvs"]);
+    assert!(page.contains("\n.TH cfjwt-kvs 1") && page.contains("cfjwt\\-kvs\\-rotate(1)"), "{page}");
+    for sub in ["put-secret", "revoke", "unrevoke", "rotate"] {
+        let page = out(&["man", &format!("kvs-{sub}")]);
+        assert!(page.contains(&format!("\n.TH cfjwt-kvs-{sub} 1")), "{sub}: {page}");
+        assert!(page.contains(".SH \"EXIT STATUS\"\n0 printed"), "{sub}: {page}");
+        let example = format!("cfjwt kvs {} ", sub.replace('-', "\\-"));
+        assert!(page.contains(".SH EXAMPLES") && page.contains(&example), "{sub}: {page}");
+    }
+    assert_eq!(cfjwt().args(["man", "kvs-nope"]).output().unwrap().status.code(), Some(2));
+}
