@@ -87,7 +87,9 @@ pub const SETUPS: &[Setup] = &[
             "cfjwt gen --config POLICY -o viewer-request.js    # no key: the code holds none; commit it",
             "mkdir -p -m 700 ~/.cfjwt-secrets                  # the secret lives outside the repository",
             "head -c 32 /dev/urandom | base64 > ~/.cfjwt-secrets/jwt.key   # its text goes into the store",
-            "cfjwt deploy viewer-request.js --name jwt-check --format aws-cli --kvs-arn ARN --secret-file ~/.cfjwt-secrets/jwt.key",
+            "cfjwt kvs put-secret --config POLICY --kvs-arn ARN --secret-file ~/.cfjwt-secrets/jwt.key   # the put-key: the AWS CLI reads the file",
+            "cfjwt deploy viewer-request.js --name jwt-check --format aws-cli --kvs-arn ARN   # the function, associated with the store",
+            "# to rotate the secret later, one step at a time: cfjwt kvs rotate --config POLICY --kvs-arn ARN --new-kid KID --secret-file NEW.key",
         ],
     },
 ];
@@ -211,6 +213,15 @@ mod tests {
             assert!(text.contains("--key-env CFJWT_KEY") && text.contains("examples/ci/deploy.yml"), "{text}");
             assert!(!text.contains("jwt.key") && text.contains("--setup kvs-rotation"), "{text}");
         }
+    }
+
+    #[test]
+    fn the_store_setup_puts_its_secret_with_cfjwt_kvs() {
+        let text = find("kvs-rotation").unwrap().explanation("policy.json");
+        assert!(text.contains("cfjwt kvs put-secret --config policy.json --kvs-arn ARN --secret-file "), "{text}");
+        assert!(text.contains("cfjwt kvs rotate --config policy.json"), "{text}");
+        let deploy = text.lines().find(|l| l.trim_start().starts_with("cfjwt deploy ")).unwrap();
+        assert!(!deploy.contains("--secret-file"), "the secret is put by cfjwt kvs, not deploy: {deploy}");
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod explain;
 pub mod generate;
 pub mod init;
 pub mod key;
+pub mod kvs;
 pub mod output;
 pub mod plan;
 pub mod policy;

@@ -13,6 +13,7 @@ use crate::explain;
 use crate::generate;
 use crate::init;
 use crate::key::{Encoding, KeyArg, LoadOptions};
+use crate::kvs;
 use crate::runtime;
 use crate::token;
 
@@ -51,6 +52,10 @@ pub enum Command {
     Schema,
     /// Print what deploys a function file: AWS CLI commands, CloudFormation, Terraform or a CDK app.
     Deploy(DeployArgs),
+    /// Print the AWS CLI commands that change the KeyValueStore (the secret, its rotation,
+    /// revocations), or make the change in a local store file.
+    #[command(long_about = KVS_LONG_ABOUT, disable_help_subcommand = true)]
+    Kvs(KvsArgs),
     /// Write a starter policy for a common setup.
     Init(InitArgs),
     /// Print a shell completion script (source it, or install it where your shell looks).
@@ -451,6 +456,194 @@ impl DeployArgs {
             comment: self.comment,
             with_distribution: self.with_distribution,
         }
+    }
+}
+
+const KVS_LONG_ABOUT: &str = "Print the `aws cloudfront-keyvaluestore` commands that change the KeyValueStore the \
+function reads: the signing secret, its rotation, revocation entries.\n\n\
+The policy (--config) names the entries, as the function reads them: the secret under key.kvs (a token without kid) \
+or key.kvs:KID, a revocation under revocation.prefix + the claim's value. Each command takes --kvs-arn ARN, to print \
+the commands for that store (each reads the store's ETag first), and/or --store STORE.json, to make the change in a \
+local store file for `cfjwt test --kvs` and `cfjwt serve --kvs` (created when missing).\n\n\
+A secret goes through files only: the printed put-key has the AWS CLI read it (file://), so it is on no command line.";
+
+#[derive(Args, Debug)]
+pub struct KvsArgs {
+    #[command(subcommand)]
+    pub command: KvsCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KvsCommand {
+    /// Put the signing secret into the store, from a file: under key.kvs, or key.kvs:KID with --kid.
+    #[command(
+        long_about = "Put the signing secret into the store, from a file: under the policy's key.kvs (the secret of \
+                      tokens without kid), or key.kvs:KID with --kid.\n\n\
+                      The printed put-key takes the value from the file (file://): the secret is on no command line, \
+                      and cfjwt does not read the file. The file holds the key file's text in the policy's key.encoding \
+                      (the text `cfjwt gen --key-encoding` would read); the function ignores one trailing line break. \
+                      With --store, cfjwt reads the file, checks that it decodes to a key of 32 bytes or more, and \
+                      writes its text into the store file; it never prints it."
+    )]
+    PutSecret(KvsPutSecretArgs),
+    /// Revoke the tokens whose revocation claim has a value: all of them, or those issued before a time.
+    #[command(
+        long_about = "Revoke the tokens whose revocation claim (the policy's revocation.claim) has the value --value: \
+                      puts the entry revocation.prefix + VALUE.\n\n\
+                      Without --issued-before the entry is empty and every token with that value is denied (reason \
+                      `revoked`), new ones too: with \"claim\": \"sid\", one session. With --issued-before TIME the \
+                      entry holds the Unix time, and only the tokens issued before it (and those without iat) are \
+                      denied: with \"claim\": \"sub\" and `--issued-before now`, the user is logged out of every \
+                      device while new logins keep working.\n\n\
+                      The entry can be deleted (unrevoke) once every token it revokes has expired: the longest token \
+                      lifetime after the time (or after the issuer's last token with the value)."
+    )]
+    Revoke(KvsRevokeArgs),
+    /// Delete a revocation entry: the tokens with that claim value are no longer revoked.
+    Unrevoke(KvsUnrevokeArgs),
+    /// Rotate the signing secret, one step at a time: put the new one, switch the issuer, wait,
+    /// delete the old one.
+    #[command(
+        long_about = "Rotate the signing secret without downtime, one step at a time; each step prints what to do \
+                      now, with its commands, and the command line of the next step:\n\n\
+                      \x20 --step 1  put the new secret under key.kvs:NEW_KID (from --secret-file, as put-secret does); \
+                      the function accepts tokens with that kid from then on\n\
+                      \x20 --step 2  switch the issuer to sign new tokens with the new secret and \"kid\": NEW_KID \
+                      (nothing to run against the store)\n\
+                      \x20 --step 3  wait until the last token signed with the old secret has expired: the longest \
+                      token lifetime, plus claims.leeway\n\
+                      \x20 --step 4  delete the old entry: key.kvs (tokens without kid) or key.kvs:OLD_KID with \
+                      --old-kid\n\n\
+                      The next rotation starts with --old-kid set to this one's --new-kid."
+    )]
+    Rotate(KvsRotateArgs),
+}
+
+/// Where a `cfjwt kvs` change goes: the store whose commands are printed, a local store file, or both.
+#[derive(Args, Debug)]
+#[group(required = true, multiple = true)]
+pub struct KvsTarget {
+    /// Print the `aws cloudfront-keyvaluestore` commands for this store (its ARN).
+    #[arg(long = "kvs-arn", value_name = "ARN")]
+    kvs_arn: Option<String>,
+    /// Make the change in this local store file (a JSON object of key to value, as `cfjwt test --kvs`
+    /// reads it), created when missing (mode 0600: it may hold secrets) and written whole.
+    #[arg(long, value_name = "STORE.json")]
+    store: Option<PathBuf>,
+}
+
+impl KvsTarget {
+    fn target(self) -> kvs::Target {
+        kvs::Target { arn: self.kvs_arn, store: self.store }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct KvsPutSecretArgs {
+    /// The policy file (JSON): its key.kvs names the entry, its key.encoding says what the file holds.
+    #[arg(long, value_name = "POLICY.json")]
+    config: PathBuf,
+    #[command(flatten)]
+    target: KvsTarget,
+    /// The key id of the tokens this secret verifies: the entry is key.kvs:KID (default: key.kvs,
+    /// for tokens without kid).
+    #[arg(long, value_name = "KID")]
+    kid: Option<String>,
+    /// The file holding the secret's text (the key file): the AWS CLI reads it when the command runs.
+    #[arg(long = "secret-file", value_name = "PATH")]
+    secret_file: String,
+}
+
+#[derive(Args, Debug)]
+pub struct KvsRevokeArgs {
+    /// The policy file (JSON): its revocation names the claim and the entries' prefix.
+    #[arg(long, value_name = "POLICY.json")]
+    config: PathBuf,
+    #[command(flatten)]
+    target: KvsTarget,
+    /// The claim's value whose tokens are revoked (a session's sid, a user's sub).
+    #[arg(long, value_name = "VALUE", allow_hyphen_values = true)]
+    value: String,
+    /// Revoke only the tokens issued before this time (their iat): `now`, Unix seconds or an RFC 3339
+    /// time such as 2026-12-01T12:00:00Z. Without it, every token with the value is revoked.
+    #[arg(long = "issued-before", value_name = "now|TIME", value_parser = parse_issued_before, allow_hyphen_values = true)]
+    issued_before: Option<IssuedBefore>,
+}
+
+#[derive(Args, Debug)]
+pub struct KvsUnrevokeArgs {
+    /// The policy file (JSON): its revocation names the entries' prefix.
+    #[arg(long, value_name = "POLICY.json")]
+    config: PathBuf,
+    #[command(flatten)]
+    target: KvsTarget,
+    /// The claim's value whose entry is deleted.
+    #[arg(long, value_name = "VALUE", allow_hyphen_values = true)]
+    value: String,
+}
+
+#[derive(Args, Debug)]
+pub struct KvsRotateArgs {
+    /// The policy file (JSON): its key.kvs names the entries.
+    #[arg(long, value_name = "POLICY.json")]
+    config: PathBuf,
+    #[command(flatten)]
+    target: KvsTarget,
+    /// The new secret's key id: tokens signed with it carry "kid": NEW_KID.
+    #[arg(long = "new-kid", value_name = "NEW_KID")]
+    new_kid: String,
+    /// The old secret's key id (default: the old secret is key.kvs, for tokens without kid).
+    #[arg(long = "old-kid", value_name = "OLD_KID")]
+    old_kid: Option<String>,
+    /// The file holding the new secret's text: read by step 1's put-key, named in step 2.
+    #[arg(long = "secret-file", value_name = "PATH")]
+    secret_file: Option<String>,
+    /// The step to print (and, with --store, to make).
+    #[arg(long, value_name = "1-4", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=i64::from(kvs::ROTATION_STEPS)))]
+    step: u8,
+}
+
+/// An `--issued-before` value: the clock, read when the command runs, or a time.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum IssuedBefore {
+    Now,
+    At(f64),
+}
+
+fn parse_issued_before(s: &str) -> Result<IssuedBefore, String> {
+    if s == "now" {
+        return Ok(IssuedBefore::Now);
+    }
+    token::parse_time(s).map(IssuedBefore::At).map_err(|e| format!("`now`, or {e}"))
+}
+
+impl KvsArgs {
+    /// The request; `now` (Unix seconds) is what `--issued-before now` stands for.
+    pub fn request(self, now: f64) -> kvs::Request {
+        let (config, target, command) = match self.command {
+            KvsCommand::PutSecret(a) => {
+                (a.config, a.target, kvs::Command::PutSecret { kid: a.kid, secret_file: a.secret_file })
+            }
+            KvsCommand::Revoke(a) => {
+                let issued_before = a.issued_before.map(|t| match t {
+                    IssuedBefore::Now => now,
+                    IssuedBefore::At(t) => t,
+                });
+                (a.config, a.target, kvs::Command::Revoke { value: a.value, issued_before })
+            }
+            KvsCommand::Unrevoke(a) => (a.config, a.target, kvs::Command::Unrevoke { value: a.value }),
+            KvsCommand::Rotate(a) => (
+                a.config,
+                a.target,
+                kvs::Command::Rotate(kvs::Rotation {
+                    new_kid: a.new_kid,
+                    old_kid: a.old_kid,
+                    secret_file: a.secret_file,
+                    step: a.step,
+                }),
+            ),
+        };
+        kvs::Request { config, target: target.target(), command }
     }
 }
 

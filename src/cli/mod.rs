@@ -10,6 +10,7 @@ mod event;
 mod explain;
 mod gen;
 mod init;
+mod kvs;
 mod reference;
 mod serve;
 mod test;
@@ -60,6 +61,7 @@ pub fn main() -> ExitCode {
         Command::Token(a) => token::run(&a.request()),
         Command::Schema => reference::schema(),
         Command::Deploy(a) => deploy::run(a),
+        Command::Kvs(a) => kvs::run(a),
         Command::Init(a) => init::run(&a.request()),
         Command::Completions(a) => reference::completions(a.shell),
         Command::Man(a) => reference::man(a.command.as_deref()),

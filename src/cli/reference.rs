@@ -51,6 +51,11 @@ pub const EXAMPLES: &[(&str, &str, &str)] = &[
     ("deploy", "The AWS CLI commands that create and publish the function", "cfjwt deploy viewer-request.js --name jwt-check --format aws-cli"),
     ("deploy", "A CDK app with a new KeyValueStore and a minimal distribution that runs the function", "cfjwt deploy viewer-request.js --name jwt-check --format cdk --kvs-create jwt-keys --with-distribution"),
     ("deploy", "Terraform that reads the file, with a store declared elsewhere in the module", "cfjwt deploy viewer-request.js --name jwt-check --format terraform --code file --kvs-arn aws_cloudfront_key_value_store.keys.arn"),
+    ("kvs", "Put the signing secret into the store, from a file the AWS CLI reads itself", "cfjwt kvs put-secret --config policy.json --kvs-arn \"$KVS_ARN\" --secret-file ~/.cfjwt-secrets/jwt.key"),
+    ("kvs", "Revoke one session (a policy with \"revocation\": {\"claim\": \"sid\"})", "cfjwt kvs revoke --config policy.json --kvs-arn \"$KVS_ARN\" --value 5f2c9a"),
+    ("kvs", "Log a user out of every device, new logins working (\"claim\": \"sub\")", "cfjwt kvs revoke --config policy.json --kvs-arn \"$KVS_ARN\" --value user-42 --issued-before now"),
+    ("kvs", "Undo a revocation in the local test store", "cfjwt kvs unrevoke --config policy.json --store test-store.json --value 5f2c9a"),
+    ("kvs", "The first step of a rotation to a new secret with key id 2026-11", "cfjwt kvs rotate --config policy.json --kvs-arn \"$KVS_ARN\" --new-kid 2026-11 --secret-file ~/.cfjwt-secrets/jwt-2026-11.key"),
     ("init", "A starter policy for video", "cfjwt init --setup video-cookie"),
     ("schema", "The policy's JSON Schema, for editors", "cfjwt schema"),
     ("completions", "Completions for bash", "cfjwt completions bash"),
@@ -65,13 +70,26 @@ pub const EXIT_STATUS: &[(&str, &str)] = &[
     ("test", "0 every event ran and every --expect held; 1 the function threw, timed out or returned what CloudFront rejects, or an event did not come out as --expect says; 2 bad input"),
     ("explain", "0 allowed or handed off; 1 denied; 2 bad input"),
     ("serve", "0 stopped by SIGINT or SIGTERM; 2 bad input"),
+    ("kvs", "0 printed (and, with --store, the store file written); 2 bad input (the policy has no key.kvs or no revocation, a bad key id, ARN or value, a secret file that is not a usable key)"),
 ];
 
 /// The roff of the sections cfjwt adds to a page: EXAMPLES, EXIT STATUS, (on cfjwt(1)) the
 /// policy's fields, and SEE ALSO.
 fn extra_sections(command: Option<&str>) -> String {
     let mut out = String::new();
-    let examples: Vec<_> = EXAMPLES.iter().filter(|(c, _, _)| command.is_none_or(|n| n == *c)).collect();
+    // A subcommand's page (`kvs-revoke`) has the examples of its command that run it, and its
+    // command's exit codes.
+    let (parent, words) =
+        match command.and_then(|n| n.split_once('-')).filter(|(p, _)| EXAMPLES.iter().any(|e| e.0 == *p)) {
+            Some((parent, sub)) => (Some(parent), Some(format!("cfjwt {parent} {sub} "))),
+            None => (command, None),
+        };
+    let examples: Vec<_> = EXAMPLES
+        .iter()
+        .filter(|(c, _, line)| {
+            parent.is_none_or(|n| n == *c) && words.as_ref().is_none_or(|w| line.starts_with(w.as_str()))
+        })
+        .collect();
     if !examples.is_empty() {
         out.push_str(".SH EXAMPLES\n");
         for (_, what, line) in examples {
@@ -79,7 +97,7 @@ fn extra_sections(command: Option<&str>) -> String {
         }
     }
     out.push_str(".SH \"EXIT STATUS\"\n");
-    match command.and_then(|n| EXIT_STATUS.iter().find(|(c, _)| *c == n)) {
+    match parent.and_then(|n| EXIT_STATUS.iter().find(|(c, _)| *c == n)) {
         Some((_, codes)) => out.push_str(&format!("{}\n", roff(codes))),
         None => out.push_str("0 success; 1 a check said no (the output differs, problems found, the function failed, a request denied); 2 bad input.\n"),
     }
@@ -117,15 +135,28 @@ fn roff(text: &str) -> String {
     }
 }
 
+/// The command a man page name stands for, with the words that run it: `deploy` is `cfjwt
+/// deploy`, `kvs-revoke` is `cfjwt kvs revoke` (the page cfjwt-kvs(1) names as cfjwt-kvs-revoke(1)).
+fn find_page(cmd: &clap::Command, name: &str) -> Option<(clap::Command, String)> {
+    if let Some(sub) = cmd.find_subcommand(name) {
+        return Some((sub.clone(), format!("cfjwt {name}")));
+    }
+    cmd.get_subcommands().find_map(|parent| {
+        let rest = name.strip_prefix(parent.get_name())?.strip_prefix('-')?;
+        let sub = parent.find_subcommand(rest)?;
+        Some((sub.clone(), format!("cfjwt {} {rest}", parent.get_name())))
+    })
+}
+
 pub(super) fn man(command: Option<&str>) -> anyhow::Result<Outcome> {
     let cmd = Cli::command();
     let page = match command {
         None => cmd,
         Some(name) => {
-            let sub = cmd.find_subcommand(name).with_context(|| format!("`{name}` is not a cfjwt command"))?.clone();
+            let (sub, words) = find_page(&cmd, name).with_context(|| format!("`{name}` is not a cfjwt command"))?;
             // clap takes names as `&'static str` (no `string` feature); the process ends right after.
             let title: &'static str = Box::leak(format!("cfjwt-{name}").into_boxed_str());
-            sub.name(title).bin_name(format!("cfjwt {name}")).display_name(title)
+            sub.name(title).bin_name(words).display_name(title)
         }
     };
     let mut text = Vec::new();

@@ -22,6 +22,7 @@ mod hardening;
 mod hostile;
 mod install;
 mod issuers;
+mod kvs;
 mod outputs;
 mod reasons;
 mod revocation;
