@@ -195,8 +195,7 @@ async function steps(request, now, found, token, header, payload, moved, why, se
     // With `log`: what a thrown exception means, from how far the checks got. Only decoding (the
     // header, the payload) and the KeyValueStore throw. `$BEFORE_CLOCK` is `'header'`, or with the
     // store `caught_store`: the store read threw when the header was decoded and no secret came.
-    // `$AFTER_CLOCK` is `'payload'`, or with `revocation` `caught_revocation`.
-    caught: why = now === void 0 ? $BEFORE_CLOCK : $AFTER_CLOCK;
+    caught: why = now === void 0 ? $BEFORE_CLOCK : 'payload';
     caught_store: secret === void 0 && header != null ? 'key-unavailable' : 'header';
     // With `revocation`, after the clock: the payload did not decode, or the revocation read threw.
     caught_revocation: payload === void 0 ? 'payload' : 'revoked';

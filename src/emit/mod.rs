@@ -452,9 +452,20 @@ fn caught(t: &Templates, plan: &Plan) -> Vec<Stmt> {
     }
     let store = plan.steps.iter().any(|s| matches!(s, Step::Signature(SignatureCheck::Store { .. })));
     let before_clock = if store { t.expr("caught_store", &[]) } else { str_lit(Reason::Header.code()) };
-    let revocation = plan.steps.iter().any(|s| matches!(s, Step::Revocation { .. }));
-    let after_clock = if revocation { t.expr("caught_revocation", &[]) } else { str_lit(Reason::Payload.code()) };
-    vec![t.stmt("caught", &[("BEFORE_CLOCK", before_clock), ("AFTER_CLOCK", after_clock)])]
+    let mut caught = t.stmt("caught", &[("BEFORE_CLOCK", before_clock)]);
+    if plan.steps.iter().any(|s| matches!(s, Step::Revocation { .. })) {
+        caught.visit_mut_with(&mut AfterClock(t.expr("caught_revocation", &[])));
+    }
+    vec![caught]
+}
+
+/// Replaces the code `caught` names after the clock (`'payload'`) with `caught_revocation`.
+struct AfterClock(Expr);
+
+impl VisitMut for AfterClock {
+    fn visit_mut_cond_expr(&mut self, c: &mut CondExpr) {
+        *c.alt = self.0.clone();
+    }
 }
 
 /// Replaces the statement `NAME;` of the skeleton (`$STEPS;`, `$CAUGHT;`) with statements.

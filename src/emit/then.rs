@@ -20,7 +20,7 @@ use swc_ecma_ast::*;
 use swc_ecma_visit::{Visit, VisitMut, VisitMutWith, VisitWith};
 
 use super::template::{ident, Templates};
-use super::tidy::{top_level_names, Rename, ShortNames};
+use super::tidy::{top_level_names, ShortNames};
 use super::Style;
 use crate::plan::Then;
 use crate::syntax::identifiers;
@@ -327,4 +327,54 @@ fn assigned_names(items: &[ModuleItem]) -> BTreeSet<Atom> {
     let mut found = Assigned(BTreeSet::new());
     items.visit_with(&mut found);
     found.0
+}
+
+/// Renames identifiers by name, keeping what a shorthand property or import names: `{a}` as
+/// `{a: b}`, `import {a} from` as `import {a as b} from`.
+struct Rename<'a>(&'a BTreeMap<Atom, Atom>);
+
+impl VisitMut for Rename<'_> {
+    fn visit_mut_ident(&mut self, id: &mut Ident) {
+        if let Some(new) = self.0.get(&id.sym) {
+            id.sym = new.clone();
+        }
+    }
+
+    fn visit_mut_prop(&mut self, prop: &mut Prop) {
+        if let Prop::Shorthand(id) = prop {
+            if let Some(new) = self.0.get(&id.sym) {
+                let key = PropName::Ident(IdentName::new(id.sym.clone(), DUMMY_SP));
+                let value = Box::new(Expr::Ident(Ident::new_no_ctxt(new.clone(), DUMMY_SP)));
+                *prop = Prop::KeyValue(KeyValueProp { key, value });
+                return;
+            }
+        }
+        prop.visit_mut_children_with(self);
+    }
+
+    fn visit_mut_object_pat_prop(&mut self, prop: &mut ObjectPatProp) {
+        if let ObjectPatProp::Assign(AssignPatProp { key, value, .. }) = prop {
+            if let Some(new) = self.0.get(&key.id.sym) {
+                let name = PropName::Ident(IdentName::new(key.id.sym.clone(), DUMMY_SP));
+                let binding =
+                    Pat::Ident(BindingIdent { id: Ident::new_no_ctxt(new.clone(), DUMMY_SP), type_ann: None });
+                let mut default = value.take();
+                default.visit_mut_with(self);
+                let value = match default {
+                    Some(right) => Box::new(Pat::Assign(AssignPat { span: DUMMY_SP, left: Box::new(binding), right })),
+                    None => Box::new(binding),
+                };
+                *prop = ObjectPatProp::KeyValue(KeyValuePatProp { key: name, value });
+                return;
+            }
+        }
+        prop.visit_mut_children_with(self);
+    }
+
+    fn visit_mut_import_named_specifier(&mut self, s: &mut ImportNamedSpecifier) {
+        if s.imported.is_none() && self.0.contains_key(&s.local.sym) {
+            s.imported = Some(ModuleExportName::Ident(Ident::new_no_ctxt(s.local.sym.clone(), DUMMY_SP)));
+        }
+        self.visit_mut_ident(&mut s.local);
+    }
 }

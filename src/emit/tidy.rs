@@ -6,7 +6,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use swc_atoms::Atom;
-use swc_common::DUMMY_SP;
 use swc_ecma_ast::*;
 use swc_ecma_visit::{Visit, VisitMut, VisitMutWith, VisitWith};
 
@@ -388,54 +387,13 @@ impl Visit for Count<'_> {
     }
 }
 
-/// Renames identifiers by name (the shortened names here, the team's top-level names in
-/// `then`), keeping what a shorthand property or import names: `{a}` as `{a: b}`, `import {a}
-/// from` as `import {a as b} from`. Property names and member names are not identifiers, and stay.
-pub struct Rename<'a>(pub &'a BTreeMap<Atom, Atom>);
+struct Rename<'a>(&'a BTreeMap<Atom, Atom>);
 
 impl VisitMut for Rename<'_> {
     fn visit_mut_ident(&mut self, id: &mut Ident) {
         if let Some(new) = self.0.get(&id.sym) {
             id.sym = new.clone();
         }
-    }
-
-    fn visit_mut_prop(&mut self, prop: &mut Prop) {
-        if let Prop::Shorthand(id) = prop {
-            if let Some(new) = self.0.get(&id.sym) {
-                let key = PropName::Ident(IdentName::new(id.sym.clone(), DUMMY_SP));
-                let value = Box::new(Expr::Ident(Ident::new_no_ctxt(new.clone(), DUMMY_SP)));
-                *prop = Prop::KeyValue(KeyValueProp { key, value });
-                return;
-            }
-        }
-        prop.visit_mut_children_with(self);
-    }
-
-    fn visit_mut_object_pat_prop(&mut self, prop: &mut ObjectPatProp) {
-        if let ObjectPatProp::Assign(AssignPatProp { key, value, .. }) = prop {
-            if let Some(new) = self.0.get(&key.id.sym) {
-                let name = PropName::Ident(IdentName::new(key.id.sym.clone(), DUMMY_SP));
-                let binding =
-                    Pat::Ident(BindingIdent { id: Ident::new_no_ctxt(new.clone(), DUMMY_SP), type_ann: None });
-                let mut default = value.take();
-                default.visit_mut_with(self);
-                let value = match default {
-                    Some(right) => Box::new(Pat::Assign(AssignPat { span: DUMMY_SP, left: Box::new(binding), right })),
-                    None => Box::new(binding),
-                };
-                *prop = ObjectPatProp::KeyValue(KeyValuePatProp { key: name, value });
-                return;
-            }
-        }
-        prop.visit_mut_children_with(self);
-    }
-
-    fn visit_mut_import_named_specifier(&mut self, s: &mut ImportNamedSpecifier) {
-        if s.imported.is_none() && self.0.contains_key(&s.local.sym) {
-            s.imported = Some(ModuleExportName::Ident(Ident::new_no_ctxt(s.local.sym.clone(), DUMMY_SP)));
-        }
-        self.visit_mut_ident(&mut s.local);
     }
 }
 
